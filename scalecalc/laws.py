@@ -1,0 +1,146 @@
+"""Loss laws L(N, D) and allocation rules N_opt(C); every function takes scalars or arrays.
+
+Sources are in ../shared/REFERENCE.md; the preset files cite them for each coefficient set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from scalecalc.errors import ScalecalcError
+
+ArrayLike = float | np.ndarray
+
+
+@dataclass(frozen=True)
+class PowerAllocation:
+    """N_opt = coefficient · (C / flops_unit)^exponent, and D = C / (c0 · N).
+
+    Chinchilla's Approaches 1 and 2 and Kaplan's Table 6 rule are of this form, and so is the
+    closed-form optimum of the Chinchilla loss law (REFERENCE §1).
+    """
+
+    coefficient: float
+    exponent: float
+    flops_unit: float = 1.0
+
+    def params(self, flops: ArrayLike) -> np.ndarray:
+        log_n = np.log(self.coefficient) + self.exponent * np.log(np.divide(flops, self.flops_unit))
+        return np.exp(log_n)
+
+    def flops_for_params(self, params: ArrayLike) -> np.ndarray:
+        log_c = np.log(np.divide(params, self.coefficient)) / self.exponent
+        return self.flops_unit * np.exp(log_c)
+
+    def flops_for_tokens(self, tokens: ArrayLike, c0: float) -> np.ndarray:
+        # D = C/(c0·k·(C/u)^a)  =>  C/u = (c0·k·D/u)^(1/(1-a))
+        if self.exponent >= 1:
+            raise ScalecalcError("This allocation rule gives fewer tokens as compute grows, "
+                                 "so a token count does not determine a budget.")
+        log_cu = np.log(c0 * self.coefficient * np.divide(tokens, self.flops_unit))
+        return self.flops_unit * np.exp(log_cu / (1 - self.exponent))
+
+
+@dataclass(frozen=True)
+class ChinchillaLaw:
+    """L(N, D) = E + A/N^α + B/D^β (Hoffmann et al. 2022, Eq. 2)."""
+
+    E: float
+    A: float
+    B: float
+    alpha: float
+    beta: float
+
+    form: ClassVar[str] = "chinchilla"
+    parameters: ClassVar[tuple[str, ...]] = ("E", "A", "B", "alpha", "beta")
+    may_be_zero: ClassVar[frozenset[str]] = frozenset({"E"})
+
+    @property
+    def irreducible(self) -> float:
+        return self.E
+
+    def loss(self, params: ArrayLike, tokens: ArrayLike) -> np.ndarray:
+        return self.E + self.params_term(params) + self.data_term(tokens)
+
+    def params_term(self, params: ArrayLike) -> np.ndarray:
+        return self.A * np.power(params, -self.alpha)
+
+    def data_term(self, tokens: ArrayLike) -> np.ndarray:
+        return self.B * np.power(tokens, -self.beta)
+
+    def terms(self, params: ArrayLike, tokens: ArrayLike) -> dict[str, np.ndarray | float]:
+        return {
+            "loss_irreducible": self.E,
+            "loss_params_term": self.params_term(params),
+            "loss_data_term": self.data_term(tokens),
+        }
+
+    def log_partials(self, params: ArrayLike, tokens: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        """(∂L/∂ln N, ∂L/∂ln D): what the numeric solver follows."""
+        return -self.alpha * self.params_term(params), -self.beta * self.data_term(tokens)
+
+    def closed_form_allocation(self, c0: float) -> PowerAllocation:
+        """Eq. 4: N_opt = G·(C/c0)^a with G = (αA/(βB))^(1/(α+β)), a = β/(α+β)."""
+        total = self.alpha + self.beta
+        log_g = np.log(self.alpha * self.A / (self.beta * self.B)) / total
+        exponent = self.beta / total
+        return PowerAllocation(float(np.exp(log_g - exponent * np.log(c0))), exponent)
+
+    def least_compute_point(self, loss: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        """N, D of the cheapest run reaching `loss` (> E): the reducible part splits β : α."""
+        excess = np.subtract(loss, self.E)
+        total = self.alpha + self.beta
+        params = np.power(self.A * total / (excess * self.beta), 1 / self.alpha)
+        tokens = np.power(self.B * total / (excess * self.alpha), 1 / self.beta)
+        return params, tokens
+
+
+@dataclass(frozen=True)
+class KaplanLaw:
+    """L(N, D) = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D (Kaplan et al. 2020, Eq. 1.5; N non-embedding)."""
+
+    N_c: float
+    D_c: float
+    alpha_N: float
+    alpha_D: float
+
+    form: ClassVar[str] = "kaplan"
+    parameters: ClassVar[tuple[str, ...]] = ("N_c", "D_c", "alpha_N", "alpha_D")
+    may_be_zero: ClassVar[frozenset[str]] = frozenset()
+
+    @property
+    def irreducible(self) -> float:
+        return 0.0
+
+    def _inner(self, params: ArrayLike, tokens: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        params_part = np.power(np.divide(self.N_c, params), self.alpha_N / self.alpha_D)
+        return params_part, np.divide(self.D_c, tokens)
+
+    def loss(self, params: ArrayLike, tokens: ArrayLike) -> np.ndarray:
+        params_part, data_part = self._inner(params, tokens)
+        return np.power(params_part + data_part, self.alpha_D)
+
+    def terms(self, params: ArrayLike, tokens: ArrayLike) -> dict[str, np.ndarray | float | None]:
+        # The form is not a sum of terms, so there is no additive split to report.
+        return {"loss_irreducible": 0.0, "loss_params_term": None, "loss_data_term": None}
+
+    def log_partials(self, params: ArrayLike, tokens: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        params_part, data_part = self._inner(params, tokens)
+        outer = self.alpha_D * np.power(params_part + data_part, self.alpha_D - 1)
+        return -outer * params_part * self.alpha_N / self.alpha_D, -outer * data_part
+
+    def closed_form_allocation(self, c0: float) -> None:
+        return None
+
+    def least_compute_point(self, loss: ArrayLike) -> None:
+        return None
+
+
+Law = ChinchillaLaw | KaplanLaw
+LAW_FORMS: dict[str, type[ChinchillaLaw] | type[KaplanLaw]] = {
+    ChinchillaLaw.form: ChinchillaLaw,
+    KaplanLaw.form: KaplanLaw,
+}

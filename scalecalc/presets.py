@@ -1,0 +1,251 @@
+"""Find, load and validate preset files (TOML, one per published coefficient set)."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scalecalc.errors import ScalecalcError
+from scalecalc.laws import LAW_FORMS, Law, PowerAllocation
+from scalecalc.quantities import format_count, format_flops
+
+_HERE = Path(__file__).resolve().parent
+# Inside a wheel the files sit in scalecalc/presets; in a source checkout, at the top of the repo.
+BUILTIN_DIRS = (_HERE / "presets", _HERE.parent / "presets")
+DEFAULT_PRESET = "chinchilla"
+RANGE_KEYS = ("params", "tokens", "flops")
+
+_TOP_KEYS = {"name", "summary", "notes", "flops_per_param_token", "source", "law", "allocation",
+             "fitted_range", "uncertainty"}
+_SOURCE_KEYS = {"citation", "arxiv", "location", "url"}
+_ALLOCATION_KEYS = {"form", "coefficient", "exponent", "flops_unit", "note"}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A coefficient set ready to use: its loss law (if any) and how it allocates compute."""
+
+    name: str
+    summary: str
+    citation: str
+    location: str
+    arxiv: str | None
+    law: Law | None
+    # An explicit rule from the file, or the law's own closed form; None means solve numerically.
+    allocation: PowerAllocation | None
+    allocation_kind: str
+    flops_per_param_token: float
+    fitted_range: dict[str, tuple[float, float]]
+    path: Path
+    notes: str = ""
+    standard_errors: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        arxiv = f", arXiv {self.arxiv}" if self.arxiv else ""
+        return f"{self.citation}{arxiv}; {self.location}"
+
+    def range_warning(self, **values: Any) -> str | None:
+        """One line naming every quantity that leaves the fitted range, or None."""
+        outside = []
+        for key in RANGE_KEYS:
+            if key not in self.fitted_range or values.get(key) is None:
+                continue
+            low, high = self.fitted_range[key]
+            array = np.asarray(values[key], dtype=float)
+            if array.size and (array.min() < low * (1 - 1e-9) or array.max() > high * (1 + 1e-9)):
+                show = format_flops if key == "flops" else format_count
+                outside.append(f"{key} from {show(low)} to {show(high)}")
+        if not outside:
+            return None
+        return (f"warning: {self.name} was fitted on {' and '.join(outside)}; this answer lies "
+                "outside that range, so it is an extrapolation.")
+
+
+def builtin_paths() -> dict[str, Path]:
+    """Built-in preset names and their files."""
+    for folder in BUILTIN_DIRS:
+        if folder.is_dir():
+            return {path.stem: path for path in sorted(folder.glob("*.toml"))}
+    return {}
+
+
+def builtin_names() -> list[str]:
+    return list(builtin_paths())
+
+
+def resolve(spec: str) -> Path:
+    """A built-in name, or a path to a preset file."""
+    paths = builtin_paths()
+    if spec in paths:
+        return paths[spec]
+    candidate = Path(spec).expanduser()
+    if candidate.suffix == ".toml" or candidate.exists() or "/" in spec:
+        if not candidate.is_file():
+            raise ScalecalcError(f"preset file {spec} does not exist; check the path.")
+        return candidate
+    known = ", ".join(paths) or "none found"
+    raise ScalecalcError(f"unknown preset {spec!r}; choose one of {known}, or give a .toml file.")
+
+
+_cache: dict[Path, Preset] = {}
+
+
+def load(spec: str | Preset) -> Preset:
+    """Load and validate a preset by name or path (cached per file)."""
+    if isinstance(spec, Preset):
+        return spec
+    path = resolve(spec).resolve()
+    if path not in _cache:
+        _cache[path] = parse_file(path)
+    return _cache[path]
+
+
+def parse_file(path: Path) -> Preset:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ScalecalcError(f"preset file {path}: not valid TOML ({error}).") from None
+    except OSError as error:
+        raise ScalecalcError(f"preset file {path}: cannot be read ({error.strerror}).") from None
+    return from_mapping(data, path)
+
+
+class _Reader:
+    """Typed access to one TOML table that names the file and key in every error."""
+
+    def __init__(self, data: dict[str, Any], path: Path, prefix: str = "") -> None:
+        self.data, self.path, self.prefix = data, path, prefix
+
+    def fail(self, key: str, problem: str) -> ScalecalcError:
+        return ScalecalcError(f"preset file {self.path}: key {self.prefix}{key} {problem}.")
+
+    def only(self, allowed: set[str]) -> None:
+        for key in self.data:
+            if key not in allowed:
+                raise self.fail(key, f"is not recognised; allowed here: {', '.join(sorted(allowed))}")
+
+    def table(self, key: str, required: bool = True) -> _Reader | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise self.fail(key, "is missing")
+            return None
+        if not isinstance(value, dict):
+            raise self.fail(key, "must be a table, such as [" + self.prefix + key + "]")
+        return _Reader(value, self.path, f"{self.prefix}{key}.")
+
+    def text(self, key: str, required: bool = True) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise self.fail(key, "is missing")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, "must be a non-empty string")
+        return value.strip()
+
+    def number(self, key: str, required: bool = True, zero_ok: bool = False) -> float | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise self.fail(key, "is missing")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(key, f"must be a number, not {value!r}")
+        if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
+            raise self.fail(key, f"must be a finite number above zero, not {value!r}")
+        return float(value)
+
+    def span(self, key: str) -> tuple[float, float] | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        ok = isinstance(value, list) and len(value) == 2 and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+            for v in value)
+        if not ok or value[0] > value[1]:
+            raise self.fail(key, "must be [low, high]: two positive numbers, the smaller first")
+        return float(value[0]), float(value[1])
+
+
+def from_mapping(data: dict[str, Any], path: Path) -> Preset:
+    """Validate a parsed preset file; every error names the file and the key."""
+    top = _Reader(data, path)
+    top.only(_TOP_KEYS)
+    source = top.table("source")
+    source.only(_SOURCE_KEYS)
+    c0 = top.number("flops_per_param_token", required=False) or 6.0
+
+    law = _read_law(top.table("law", required=False))
+    rule = _read_allocation(top.table("allocation", required=False))
+    if law is None and rule is None:
+        raise top.fail("law", "is missing; a preset needs a [law], an [allocation] or both")
+    if rule is not None:
+        allocation, kind = rule, "power-law rule"
+    else:
+        allocation = law.closed_form_allocation(c0)
+        kind = "numeric" if allocation is None else "closed form"
+
+    ranges = top.table("fitted_range", required=False)
+    fitted: dict[str, tuple[float, float]] = {}
+    if ranges is not None:
+        ranges.only(set(RANGE_KEYS))
+        fitted = {key: span for key in RANGE_KEYS if (span := ranges.span(key)) is not None}
+
+    errors: dict[str, float] = {}
+    uncertainty = top.table("uncertainty", required=False)
+    if uncertainty is not None:
+        uncertainty.only({"standard_errors", "method"})
+        stderr = uncertainty.table("standard_errors", required=False)
+        if stderr is not None:
+            stderr.only(set(law.parameters) if law else set())
+            errors = {key: stderr.number(key) for key in stderr.data}
+
+    name = top.text("name", required=False) or path.stem
+    return Preset(
+        name=name,
+        summary=top.text("summary"),
+        citation=source.text("citation"),
+        location=source.text("location"),
+        arxiv=source.text("arxiv", required=False),
+        law=law,
+        allocation=allocation,
+        allocation_kind=kind,
+        flops_per_param_token=c0,
+        fitted_range=fitted,
+        path=path,
+        notes=top.text("notes", required=False) or "",
+        standard_errors=errors,
+    )
+
+
+def _read_law(table: _Reader | None) -> Law | None:
+    if table is None:
+        return None
+    form = table.text("form")
+    if form not in LAW_FORMS:
+        raise table.fail("form", f"must be one of {', '.join(LAW_FORMS)}, not {form!r}")
+    cls = LAW_FORMS[form]
+    table.only({"form", *cls.parameters})
+    values = {key: table.number(key, zero_ok=key in cls.may_be_zero) for key in cls.parameters}
+    return cls(**values)
+
+
+def _read_allocation(table: _Reader | None) -> PowerAllocation | None:
+    if table is None:
+        return None
+    table.only(_ALLOCATION_KEYS)
+    if table.text("form") != "power-law":
+        raise table.fail("form", "must be \"power-law\" (N_opt = coefficient · (C/flops_unit)^exponent)")
+    return PowerAllocation(
+        coefficient=table.number("coefficient"),
+        exponent=table.number("exponent"),
+        flops_unit=table.number("flops_unit", required=False) or 1.0,
+    )
