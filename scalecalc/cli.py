@@ -244,8 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app and turn every failure into one line on stderr."""
     command = typer.main.get_command(app)
     args = sys.argv[1:] if argv is None else argv
-    if not args:
-        typer.echo(command.get_help(typer.Context(command, info_name="scalecalc")), err=True)
+    if not args:  # a usage error: the help goes to stderr, stdout stays empty
+        import contextlib
+
+        with contextlib.redirect_stdout(sys.stderr):
+            command.main(args=["--help"], prog_name="scalecalc", standalone_mode=False)
         return 2
     try:
         result = command.main(args=args, prog_name="scalecalc", standalone_mode=False)
