@@ -6,7 +6,6 @@ written, so an error leaves stdout empty and a pipe never receives half a CSV.
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import StrEnum
 from typing import Annotated, Any
@@ -19,6 +18,9 @@ from scalecalc.errors import ScalecalcError
 from scalecalc.presets import Preset
 from scalecalc.quantities import parse_quantity, parse_quantity_list
 from scalecalc.records import PresetInfo
+
+# Past this many rows a boxed rich table is slow to lay out and too long to read on screen.
+PLAIN_TEXT_ROWS = 2000
 
 
 class OutputFormat(StrEnum):
@@ -162,6 +164,8 @@ def presets_show(
         return
     data = tomllib.loads(text)
     if format is OutputFormat.json:
+        import json
+
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
     import csv
@@ -213,8 +217,9 @@ def _write(records: list[Any], fmt: OutputFormat, *, title: str, transpose: bool
         sys.stdout.write(render.to_csv(records))
     elif fmt is OutputFormat.json:
         sys.stdout.write(render.to_json(records))
+    elif render.row_count(records) > PLAIN_TEXT_ROWS:
+        sys.stdout.write(render.to_text(records))
     else:
-
         _print_table(records, title=title, transpose=transpose)
 
 

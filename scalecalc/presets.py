@@ -51,20 +51,29 @@ class Preset:
         return f"{self.citation}{arxiv}; {self.location}"
 
     def range_warning(self, **values: Any) -> str | None:
-        """One line naming every quantity that leaves the fitted range, or None."""
-        outside = []
+        """One line naming the ranges an answer (or some rows of a table) leaves, or None."""
+        outside: list[str] = []
+        rows_outside = np.zeros(1, dtype=bool)
         for key in RANGE_KEYS:
             if key not in self.fitted_range or values.get(key) is None:
                 continue
             low, high = self.fitted_range[key]
-            array = np.asarray(values[key], dtype=float)
-            if array.size and (array.min() < low * (1 - 1e-9) or array.max() > high * (1 + 1e-9)):
+            array = np.atleast_1d(np.asarray(values[key], dtype=float))
+            beyond = (array < low * (1 - 1e-9)) | (array > high * (1 + 1e-9))
+            if beyond.any():
                 show = format_flops if key == "flops" else format_count
                 outside.append(f"{key} from {show(low)} to {show(high)}")
+                rows_outside = rows_outside | beyond
         if not outside:
             return None
-        return (f"warning: {self.name} was fitted on {' and '.join(outside)}; this answer lies "
-                "outside that range, so it is an extrapolation.")
+        count, total = int(rows_outside.sum()), rows_outside.size
+        if total == 1:
+            which = "this answer lies outside that range, so it is an extrapolation"
+        elif count == 1:
+            which = f"1 of {total} rows lies outside that range, an extrapolation"
+        else:
+            which = f"{count} of {total} rows lie outside that range, extrapolations"
+        return f"warning: {self.name} was fitted on {' and '.join(outside)}; {which}."
 
 
 def builtin_paths() -> dict[str, Path]:

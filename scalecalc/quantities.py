@@ -54,9 +54,11 @@ def parse_quantity_list(text: str, name: str, per_decade: int | None = None) -> 
         steps = per_decade if per_decade is not None else 1
         if steps < 1:
             raise ScalecalcError("--per-decade: give a whole number of at least 1.")
-        decades = math.log10(stop / start)
-        count = max(round(decades * steps), 0) + 1
-        return np.logspace(math.log10(start), math.log10(stop), count)
+        # Rows at start·10^(k/steps), so whole decades land on exact powers of ten (1e23, not
+        # 1.0000000000000001e+23), and stop itself closes the range.
+        whole_steps = math.floor(math.log10(stop / start) * steps + 1e-9)
+        grid = start * np.power(10.0, np.arange(whole_steps + 1) / steps)
+        return grid if math.isclose(grid[-1], stop, rel_tol=1e-12) else np.append(grid, stop)
     if per_decade is not None:
         raise ScalecalcError(f"--per-decade goes with a range such as {name} 1e18:1e26, not a list.")
     items = [item for item in text.split(",") if item.strip()]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields
 from typing import Any
@@ -35,33 +34,43 @@ def columns(record_type: type) -> list[str]:
     return [item.name for item in fields(record_type)]
 
 
-def rows(records: Sequence[Any]) -> Iterator[list[Any]]:
-    """Plain Python rows (str, float or None), one per answer; arrays are unrolled."""
+def column_values(record: Any) -> dict[str, list[Any]]:
+    """One record as equal-length lists of plain Python values (str, float or None)."""
+    values = {name: getattr(record, name) for name in columns(type(record))}
+    length = max((len(value) for value in values.values() if isinstance(value, np.ndarray)), default=1)
+    return {name: value.tolist() if isinstance(value, np.ndarray) else [value] * length
+            for name, value in values.items()}
+
+
+def rows(records: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+    """Plain Python rows, one per answer; a record of arrays gives one row per element."""
     for record in records:
-        values = [getattr(record, name) for name in columns(type(record))]
-        arrays = [value for value in values if isinstance(value, np.ndarray)]
-        if not arrays:
-            yield values
-            continue
-        length = len(arrays[0])
-        expanded = [value.tolist() if isinstance(value, np.ndarray)
-                    else [value] * length for value in values]
-        yield from (list(row) for row in zip(*expanded, strict=True))
+        yield from zip(*column_values(record).values(), strict=True)
 
 
 def to_csv(records: Sequence[Any]) -> str:
-    """Header plus full-precision rows; a missing value is an empty cell."""
+    """Header plus full-precision rows (shortest round-trip repr); a missing value is empty."""
     if not records:
         return ""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns(type(records[0])))
-    writer.writerows(["" if value is None else value for value in row] for row in rows(records))
+    for record in records:
+        # Converting a column at a time is much faster than letting csv format each float.
+        text = [[_csv_text(value) for value in column] if column and not isinstance(column[0], float)
+                else list(map(repr, column)) for column in column_values(record).values()]
+        writer.writerows(zip(*text, strict=True))
     return buffer.getvalue()
+
+
+def _csv_text(value: Any) -> str:
+    return "" if value is None else value if isinstance(value, str) else repr(value)
 
 
 def to_json(records: Sequence[Any]) -> str:
     """A list of objects keyed like the CSV columns; a missing value is null."""
+    import json  # only JSON output pays for the module
+
     names = columns(type(records[0])) if records else []
     return json.dumps([dict(zip(names, row, strict=True)) for row in rows(records)], indent=2) + "\n"
 
@@ -102,6 +111,24 @@ def to_rich(records: Sequence[Any], *, title: str | None = None, transpose: bool
         help_text = [meta[name]["help"]] if explain else []
         table.add_row(name, *(row[index] for row in human), *help_text)
     return table
+
+
+def to_text(records: Sequence[Any]) -> str:
+    """Plain aligned columns with the table's human units: for tables too long for rich to lay
+    out quickly (rich measures every cell; 100,000 rows take minutes)."""
+    record_type = type(records[0])
+    kinds = [item.metadata["kind"] for item in fields(record_type)]
+    names = columns(record_type)
+    body = [[_human(value, kind) for value, kind in zip(row, kinds, strict=True)] for row in rows(records)]
+    widths = [max(len(name), *(len(row[index]) for row in body)) for index, name in enumerate(names)]
+    lines = ["  ".join(cell.ljust(width) if kind == "text" else cell.rjust(width)
+                       for cell, width, kind in zip(line, widths, kinds, strict=True)).rstrip()
+             for line in [names, *body]]
+    return "\n".join(lines) + "\n"
+
+
+def row_count(records: Sequence[Any]) -> int:
+    return sum(len(next(iter(column_values(record).values()))) for record in records)
 
 
 def _human(value: Any, kind: str) -> str:

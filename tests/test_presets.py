@@ -121,3 +121,11 @@ def test_range_warning_names_the_range() -> None:
     warning = preset.range_warning(params=1e12, tokens=2e10, flops=1e20)
     assert warning is not None and "params from 70.0M to 16.0B" in warning
     assert "extrapolation" in warning and "tokens" not in warning
+
+
+def test_range_warning_counts_table_rows() -> None:
+    preset = scalecalc.load_preset("chinchilla")
+    flops = [1e17, 1e20, 1e26]
+    warning = preset.range_warning(flops=flops)
+    assert warning is not None and "2 of 3 rows lie outside" in warning
+    assert "1 of 2 rows lies outside" in preset.range_warning(flops=[1e20, 1e26])

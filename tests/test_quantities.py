@@ -79,3 +79,10 @@ def test_human_formats() -> None:
     assert format_fraction(22515.9) == "22,515.9"
     assert format_fraction(0.976) == "0.98"
     assert format_count(None) == "-"
+
+
+def test_ranges_land_on_exact_decades_and_close_on_stop() -> None:
+    assert parse_quantity_list("1e20:1e24", "--flops").tolist() == [1e20, 1e21, 1e22, 1e23, 1e24]
+    uneven = parse_quantity_list("1e20:3e22", "--flops", per_decade=2)
+    assert uneven[-1] == 3e22 and uneven[-2] == 1e22
+    assert parse_quantity_list("5e20:5e20", "--flops").tolist() == [5e20]
