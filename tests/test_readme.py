@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import shlex
+from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+ROOT = Path(__file__).resolve().parent.parent
 
 EXAMPLE = re.compile(r"^\$ (scalecalc .*--format (?:csv|json).*)$")
 
