@@ -8,6 +8,7 @@ scalars or arrays; the arithmetic is done in logs so that large inputs do not ov
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -123,56 +124,48 @@ def table(preset: Preset, *, params: Numbers | None = None, flops: Numbers | Non
 
 def assess_run(preset: Preset, params: Numbers, tokens: Numbers) -> RunReport:
     """A run's predicted loss and terms, against the compute-optimal run of the same budget."""
-    law = _law(preset)
-    c0 = preset.flops_per_param_token
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        budget = np.multiply(c0, np.multiply(params, tokens))
-        best_n, best_d = allocate(preset, budget)
-        loss = law.loss(params, tokens)
-        best_loss = law.loss(best_n, best_d)
-        own_n, own_d = allocate(preset, flops_for_params(preset, params))
-        tokens_for_params = own_d * np.divide(params, own_n)  # exact N, its optimal D/N
-        terms = law.terms(params, tokens)
-        return RunReport(
-            preset=preset.name,
-            params=_finite(params, "N"),
-            tokens=_finite(tokens, "D"),
-            flops=_finite(budget, "C"),
-            tokens_per_param=_finite(np.divide(tokens, params), "D/N"),
-            loss=_finite(loss, "the loss"),
-            loss_irreducible=_maybe(terms["loss_irreducible"]),
-            loss_params_term=_maybe(terms["loss_params_term"]),
-            loss_data_term=_maybe(terms["loss_data_term"]),
-            optimal_params=_finite(best_n, "N"),
-            optimal_tokens=_finite(best_d, "D"),
-            optimal_tokens_per_param=_finite(best_d / best_n, "D/N"),
-            optimal_loss=_finite(best_loss, "the loss"),
-            loss_gap=_finite(loss - best_loss, "the loss"),
-            tokens_for_params=_finite(tokens_for_params, "D"),
-            tokens_multiple=_finite(np.divide(tokens, tokens_for_params), "D"),
-        )
+    _law(preset)
+    budget = np.multiply(preset.flops_per_param_token, np.multiply(params, tokens))
+    return _run_report(preset, params, tokens, budget)
 
 
-def tokens_at_budget(preset: Preset, params: Numbers, flops: Numbers) -> RunReport | Allocation:
+def tokens_at_budget(preset: Preset, params: Numbers, flops: Numbers) -> RunReport:
     """What budget C buys at model size N (D = C/(c0·N)), judged like `loss` judges a run.
 
-    A preset without a loss law still gets the token count and its multiple of the optimum.
+    A preset without a loss law still gets the token count and how it compares with the optimum.
     """
     tokens = np.divide(flops, np.multiply(preset.flops_per_param_token, params))
-    if preset.law is not None:
-        return assess_run(preset, params, tokens)
+    return _run_report(preset, params, tokens, np.asarray(flops, dtype=float))
+
+
+def _run_report(preset: Preset, params: Numbers, tokens: Numbers, budget: np.ndarray) -> RunReport:
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        best_n, best_d = allocate(preset, budget)
         own_n, own_d = allocate(preset, flops_for_params(preset, params))
-        optimum = own_d * np.divide(params, own_n)
-        return RunReport(
-            preset=preset.name,
-            params=_finite(params, "N"),
-            tokens=_finite(tokens, "D"),
-            flops=_finite(flops, "C"),
-            tokens_per_param=_finite(np.divide(tokens, params), "D/N"),
-            tokens_for_params=_finite(optimum, "D"),
-            tokens_multiple=_finite(np.divide(tokens, optimum), "D"),
-        )
+        tokens_for_params = own_d * np.divide(params, own_n)  # exact N, its optimal D/N
+        fields: dict[str, Any] = {
+            "params": _finite(params, "N"),
+            "tokens": _finite(tokens, "D"),
+            "flops": _finite(budget, "C"),
+            "tokens_per_param": _finite(np.divide(tokens, params), "D/N"),
+            "optimal_params": _finite(best_n, "N"),
+            "optimal_tokens": _finite(best_d, "D"),
+            "optimal_tokens_per_param": _finite(best_d / best_n, "D/N"),
+            "tokens_for_params": _finite(tokens_for_params, "D"),
+            "tokens_multiple": _finite(np.divide(tokens, tokens_for_params), "D"),
+        }
+        if preset.law is not None:
+            loss = preset.law.loss(params, tokens)
+            best_loss = preset.law.loss(best_n, best_d)
+            terms = preset.law.terms(params, tokens)
+            fields.update(
+                loss=_finite(loss, "the loss"),
+                optimal_loss=_finite(best_loss, "the loss"),
+                loss_gap=_finite(loss - best_loss, "the loss"),
+                **{key: None if value is None else _finite(value, "a loss term")
+                   for key, value in terms.items()},
+            )
+        return RunReport(preset=preset.name, **fields)
 
 
 def check_has_law(preset: Preset) -> None:
@@ -206,7 +199,3 @@ def _finite(value: Numbers, what: str) -> float | np.ndarray:
             f"the answer's {what} is beyond double precision (about 1.8e308) for this input; "
             "ask for a smaller value.")
     return float(array) if array.ndim == 0 else array
-
-
-def _maybe(value: Numbers | None) -> float | np.ndarray | None:
-    return None if value is None else _finite(value, "a loss term")
