@@ -10,6 +10,7 @@ import sys
 from enum import StrEnum
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 
 from scalecalc import presets as preset_files
@@ -45,6 +46,11 @@ PresetOption = Annotated[
     typer.Option("--preset", "-p", help="Built-in name, path to a .toml preset, or 'all'. "
                  "Repeat to compare presets. Default: chinchilla."),
 ]
+CiOption = Annotated[
+    float | None,
+    typer.Option("--ci", help="Add a central interval, in percent (90, 95), from the preset's "
+                 "bootstrap draws or covariance."),
+]
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="table for people; csv or json for programs.")
 ]
@@ -59,6 +65,7 @@ def optimal(
     loss: Annotated[str | None, typer.Option(help="Target loss (nats/token): the cheapest run "
                                              "that reaches it.")] = None,
     preset: PresetOption = None,
+    ci: CiOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """The compute-optimal N, D, C and loss, fixed by exactly one of the four options."""
@@ -70,8 +77,8 @@ def optimal(
                              + (f", not {options} together." if named else "."))
     (key, text), = named.items()
     value = parse_quantity(text, f"--{key}")
-    chosen = _presets(preset, need_law=key == "loss")
-    records = [solve.optimal(item, **{key: value}) for item in chosen]
+    chosen = _presets(preset, need_law=key == "loss", need_uncertainty=ci is not None)
+    records = [_optimal(item, ci, **{key: value}) for item in chosen]
     _emit(chosen, records, format, title="Compute-optimal run", transpose=True)
 
 
@@ -121,6 +128,7 @@ def table(
     per_decade: Annotated[int | None, typer.Option(help="Rows per decade of a range "
                                                    "(default 1).")] = None,
     preset: PresetOption = None,
+    ci: CiOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """A Chinchilla-style table of N_opt, C, D_opt (default rows: the nine sizes of Table 3)."""
@@ -130,9 +138,108 @@ def table(
         raise ScalecalcError("--per-decade goes with a range, such as --flops 1e18:1e26.")
     sizes = parse_quantity_list(params, "--params", per_decade) if params else None
     budgets = parse_quantity_list(flops, "--flops", per_decade) if flops else None
-    chosen = _presets(preset)
-    records = [solve.table(item, params=sizes, flops=budgets) for item in chosen]
+    chosen = _presets(preset, need_uncertainty=ci is not None)
+    if ci is None:
+        records: list[Any] = [solve.table(item, params=sizes, flops=budgets) for item in chosen]
+    else:
+        rows = {"flops": budgets} if budgets is not None else {
+            "params": sizes if sizes is not None else np.array(solve.TABLE3_PARAMS)}
+        records = [_optimal(item, ci, **rows) for item in chosen]
     _emit(chosen, records, format, title="Compute-optimal allocation", transpose=False)
+
+
+@app.command(epilog="Examples: scalecalc fit runs.csv | scalecalc fit runs.csv --bootstrap 1000 "
+             "--save my-law.toml | cat runs.csv | scalecalc fit - --grid paper --format json")
+def fit(
+    runs_file: Annotated[str, typer.Argument(metavar="RUNS.csv", help="Runs to fit: a CSV file, "
+                                             "or - for standard input.")],
+    columns: Annotated[str | None, typer.Option(help="Map roles to headers, e.g. "
+                                                "params=n_params,loss=val_loss.")] = None,
+    drop_highest_loss: Annotated[int, typer.Option(help="Leave out the K highest-loss runs "
+                                                   "(Besiroglu et al. drop 5).")] = 0,
+    min_tokens_per_param: Annotated[str | None, typer.Option(help="Leave out runs with D/N "
+                                                             "below this.")] = None,
+    delta: Annotated[str, typer.Option(help="Huber delta on ln L.")] = "1e-3",
+    grid: Annotated[str, typer.Option(help="Starts: fast (243) or paper (the 4,500 of "
+                                      "Hoffmann et al.).")] = "fast",
+    bootstrap: Annotated[int, typer.Option(help="Refit K resamples for intervals (0: none).")] = 0,
+    seed: Annotated[int | None, typer.Option(help="Seed for the bootstrap resamples.")] = None,
+    ci: Annotated[float, typer.Option(help="Interval width in percent.")] = 95.0,
+    reference_flops: Annotated[str, typer.Option(help="Budgets at which to report N_opt, D_opt "
+                                                 "and loss.")] = "1e22,5.76e23",
+    save: Annotated[str | None, typer.Option(help="Write the fit as a preset file.")] = None,
+    force: Annotated[bool, typer.Option(help="Let --save replace an existing file.")] = False,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """Fit the Chinchilla law to your own runs (Huber on ln L, L-BFGS from a grid of starts)."""
+    from pathlib import Path
+
+    from scalecalc import fit as fitting
+    from scalecalc import fitreport, runs
+
+    if not 0 < ci < 100:
+        raise ScalecalcError(f"--ci: {ci:g} is not a percentage between 0 and 100; use 90 or 95.")
+    if bootstrap < 0:
+        raise ScalecalcError("--bootstrap: give a number of resamples, 0 or more.")
+    huber = parse_quantity(delta, "--delta")
+    budgets = parse_quantity_list(reference_flops, "--reference-flops")
+    floor = parse_quantity(min_tokens_per_param, "--min-tokens-per-param") if min_tokens_per_param else None
+    target = Path(save) if save else None
+    if target is not None and target.exists() and not force:
+        raise ScalecalcError(f"--save: {target} exists; choose another name or add --force to replace it.")
+    data = runs.exclude(runs.read_runs(_read_text(runs_file), "standard input" if runs_file == "-"
+                                       else runs_file, runs.parse_columns(columns)),
+                        drop_highest_loss, floor)
+    for reason, count in data.excluded.items():
+        typer.echo(f"note: excluded {count} run(s): {reason}.", err=True)
+    with _status(f"Fitting {len(data)} runs from {len(fitting.grid_points(grid)):,} starts"):
+        result = fitting.fit_runs(data, delta=huber, grid=grid)
+    if bootstrap:
+        from dataclasses import replace
+
+        draws = _with_progress(bootstrap, lambda step: fitting.bootstrap(result, bootstrap, seed=seed,
+                                                                        progress=step))
+        result = replace(result, draws=draws)
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    records = fitreport.report(result, budgets, ci)
+    if target is not None:
+        fitreport.save_preset(result, target, force)
+        typer.echo(f"saved the fit as preset {target}; use it with --preset {target}", err=True)
+    _write(records, format, title=f"Fit of {len(data)} runs from {data.source}", transpose=False)
+
+
+def _read_text(name: str) -> str:
+    if name == "-":
+        return sys.stdin.read()
+    try:
+        with open(name, encoding="utf-8-sig") as handle:
+            return handle.read()
+    except OSError as error:
+        raise ScalecalcError(f"cannot read {name}: {error.strerror}; check the path.") from None
+    except UnicodeDecodeError:
+        raise ScalecalcError(f"{name} is not a UTF-8 text file; give the runs as CSV.") from None
+
+
+def _status(message: str) -> Any:
+    """A spinner on stderr while something slow runs, where stderr is a terminal."""
+    import contextlib
+
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    return console.status(message) if console.is_terminal else contextlib.nullcontext()
+
+
+def _with_progress(total: int, work: Any) -> Any:
+    """Run work(step) with a progress bar on stderr (a terminal only); step(k) advances it by k."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task("Bootstrap refits", total=total)
+        return work(lambda count: bar.advance(task, count))
 
 
 @presets_app.callback()
@@ -186,7 +293,16 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return items
 
 
-def _presets(specs: list[str] | None, need_law: bool = False) -> list[Preset]:
+def _optimal(item: Preset, ci: float | None, **question: Any) -> Any:
+    if ci is None:
+        return solve.optimal(item, **question)
+    from scalecalc import uncertainty
+
+    return uncertainty.optimal_interval(item, ci, **question)
+
+
+def _presets(specs: list[str] | None, need_law: bool = False,
+             need_uncertainty: bool = False) -> list[Preset]:
     """Load the requested presets; 'all' means every built-in one that can answer."""
     names: list[str] = []
     for spec in specs or [preset_files.DEFAULT_PRESET]:
@@ -199,6 +315,14 @@ def _presets(specs: list[str] | None, need_law: bool = False) -> list[Preset]:
             if item.law is None and not wildcard:
                 solve.check_has_law(item)
         loaded = [item for item in loaded if item.law is not None]
+    if need_uncertainty:
+        if "all" in (specs or []):
+            loaded = [item for item in loaded if item.has_uncertainty]
+        for item in loaded:
+            if not item.has_uncertainty:
+                raise ScalecalcError(
+                    f"preset {item.name} carries no uncertainty, so --ci cannot give an interval; use "
+                    "besiroglu, or a preset saved by scalecalc fit --bootstrap.")
     return loaded
 
 

@@ -87,7 +87,8 @@ class ChinchillaLaw:
         total = self.alpha + self.beta
         log_g = np.log(self.alpha * self.A / (self.beta * self.B)) / total
         exponent = self.beta / total
-        return PowerAllocation(float(np.exp(log_g - exponent * np.log(c0))), exponent)
+        # Coefficients may be arrays (one row per bootstrap draw): keep them as NumPy values.
+        return PowerAllocation(np.exp(log_g - exponent * np.log(c0)), exponent)
 
     def least_compute_point(self, loss: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """N, D of the cheapest run reaching `loss` (> E): the reducible part splits β : α."""

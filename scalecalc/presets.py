@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from scalecalc.errors import ScalecalcError
-from scalecalc.laws import LAW_FORMS, Law, PowerAllocation
+from scalecalc.laws import LAW_FORMS, ChinchillaLaw, Law, PowerAllocation
 from scalecalc.quantities import format_count, format_flops
 
 _HERE = Path(__file__).resolve().parent
@@ -44,6 +44,15 @@ class Preset:
     path: Path
     notes: str = ""
     standard_errors: dict[str, float] = field(default_factory=dict)
+    uncertainty_method: str = ""
+    # Bootstrap refits, rows of (E, A, B, alpha, beta); or a covariance over
+    # (ln E, ln A, ln B, alpha, beta) around the law's own values. Either lets --ci work.
+    draws: np.ndarray | None = None
+    covariance: np.ndarray | None = None
+
+    @property
+    def has_uncertainty(self) -> bool:
+        return self.draws is not None or self.covariance is not None
 
     @property
     def source(self) -> str:
@@ -172,6 +181,18 @@ class _Reader:
             raise self.fail(key, f"must be a finite number above zero, not {value!r}")
         return float(value)
 
+    def matrix(self, key: str, columns: int) -> np.ndarray | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        ok = isinstance(value, list) and value and all(
+            isinstance(row, list) and len(row) == columns and all(
+                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in row)
+            for row in value)
+        if not ok:
+            raise self.fail(key, f"must be a list of rows of {columns} finite numbers")
+        return np.array(value, dtype=float)
+
     def span(self, key: str) -> tuple[float, float] | None:
         value = self.data.get(key)
         if value is None:
@@ -208,15 +229,7 @@ def from_mapping(data: dict[str, Any], path: Path) -> Preset:
         ranges.only(set(RANGE_KEYS))
         fitted = {key: span for key in RANGE_KEYS if (span := ranges.span(key)) is not None}
 
-    errors: dict[str, float] = {}
-    uncertainty = top.table("uncertainty", required=False)
-    if uncertainty is not None:
-        uncertainty.only({"standard_errors", "method"})
-        stderr = uncertainty.table("standard_errors", required=False)
-        if stderr is not None:
-            stderr.only(set(law.parameters) if law else set())
-            errors = {key: stderr.number(key) for key in stderr.data}
-
+    errors, method, draws, covariance = _read_uncertainty(top.table("uncertainty", required=False), law)
     name = top.text("name", required=False) or path.stem
     return Preset(
         name=name,
@@ -232,7 +245,38 @@ def from_mapping(data: dict[str, Any], path: Path) -> Preset:
         path=path,
         notes=top.text("notes", required=False) or "",
         standard_errors=errors,
+        uncertainty_method=method,
+        draws=draws,
+        covariance=covariance,
     )
+
+
+UNCERTAIN = ("E", "A", "B", "alpha", "beta")  # order of a draw's row and of the covariance
+
+
+def _read_uncertainty(table: _Reader | None, law: Law | None
+                      ) -> tuple[dict[str, float], str, np.ndarray | None, np.ndarray | None]:
+    if table is None:
+        return {}, "", None, None
+    table.only({"method", "standard_errors", "draws", "covariance"})
+    errors: dict[str, float] = {}
+    stderr = table.table("standard_errors", required=False)
+    if stderr is not None:
+        stderr.only(set(law.parameters) if law else set())
+        errors = {key: stderr.number(key) for key in stderr.data}
+    method = table.text("method", required=False) or ""
+    if ("draws" in table.data or "covariance" in table.data) and not isinstance(law, ChinchillaLaw):
+        raise table.fail("draws", "needs a chinchilla [law]: draws and covariance describe its coefficients")
+    draws = table.matrix("draws", columns=5)
+    if draws is not None and (len(draws) < 2 or np.any(draws <= 0)):
+        raise table.fail("draws", "needs at least 2 rows of positive (E, A, B, alpha, beta)")
+    covariance = table.matrix("covariance", columns=5)
+    if covariance is not None:
+        symmetric = covariance.shape == (5, 5) and np.allclose(covariance, covariance.T)
+        if not symmetric or np.any(np.linalg.eigvalsh((covariance + covariance.T) / 2) < -1e-12):
+            raise table.fail("covariance", "must be a symmetric positive semi-definite 5×5 matrix "
+                             "over (ln E, ln A, ln B, alpha, beta)")
+    return errors, method, draws, covariance
 
 
 def _read_law(table: _Reader | None) -> Law | None:

@@ -57,6 +57,40 @@ class RunReport:
 
 
 @dataclass(frozen=True)
+class AllocationInterval:
+    """An Allocation with percentile intervals over a preset's uncertainty draws (--ci)."""
+
+    preset: str = _field("text", "preset (coefficient set) that gave the answer")
+    params: Value = _field("count", "model size N, parameters (central estimate)")
+    params_low: Value = _field("count", "lower end of N's interval")
+    params_high: Value = _field("count", "upper end of N's interval")
+    tokens: Value = _field("count", "training tokens D (central estimate)")
+    tokens_low: Value = _field("count", "lower end of D's interval")
+    tokens_high: Value = _field("count", "upper end of D's interval")
+    flops: Value = _field("flops", "training compute C = 6·N·D, FLOPs")
+    flops_low: Value = _field("flops", "lower end of C's interval")
+    flops_high: Value = _field("flops", "upper end of C's interval")
+    tokens_per_param: Value = _field("ratio", "D / N (central estimate)")
+    tokens_per_param_low: Value = _field("ratio", "lower end of D/N's interval")
+    tokens_per_param_high: Value = _field("ratio", "upper end of D/N's interval")
+    loss: Value = _field("loss", "predicted loss, nats per token")
+    loss_low: Value = _field("loss", "lower end of the loss interval")
+    loss_high: Value = _field("loss", "upper end of the loss interval")
+    ci: Value = _field("ratio", "interval width in percent (central percentiles of the draws)")
+
+
+@dataclass(frozen=True)
+class FitValue:
+    """One line of a fit report: a coefficient, a derived quantity, or a statistic of the fit."""
+
+    name: str = _field("text", "coefficient or quantity")
+    value: Value = _field("number", "best-fit value")
+    ci_low: Value = _field("number", "lower end of the bootstrap percentile interval")
+    ci_high: Value = _field("number", "upper end of the bootstrap percentile interval")
+    meaning: str = _field("text", "what it is")
+
+
+@dataclass(frozen=True)
 class PresetInfo:
     """One line of `scalecalc presets`."""
 

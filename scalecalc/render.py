@@ -27,6 +27,7 @@ HUMAN: dict[str, Callable[[Any], str]] = {
     "gopher": format_fraction,
     "ratio": _ratio,
     "loss": lambda value: f"{value:.4f}",
+    "number": lambda value: f"{value:.6g}",
 }
 
 
@@ -36,10 +37,15 @@ def columns(record_type: type) -> list[str]:
 
 def column_values(record: Any) -> dict[str, list[Any]]:
     """One record as equal-length lists of plain Python values (str, float or None)."""
-    values = {name: getattr(record, name) for name in columns(type(record))}
+    values = {name: _plain(getattr(record, name)) for name in columns(type(record))}
     length = max((len(value) for value in values.values() if isinstance(value, np.ndarray)), default=1)
     return {name: value.tolist() if isinstance(value, np.ndarray) else [value] * length
             for name, value in values.items()}
+
+
+def _plain(value: Any) -> Any:
+    """NumPy scalars become Python ones, so CSV and JSON print them as plain numbers."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def rows(records: Sequence[Any]) -> Iterator[tuple[Any, ...]]:

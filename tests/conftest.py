@@ -28,6 +28,15 @@ class Result:
     stderr: str
 
 
+@pytest.fixture(scope="session")
+def reference_csv() -> Path:
+    """The 245 runs digitized by Besiroglu et al. (../shared/data), or a skip saying why."""
+    path = SHARED_DATA / "chinchilla_fig4_svg_extracted.csv"
+    if not path.exists():
+        pytest.skip(f"reference data not found at {path}: it lives in ../shared/data beside the project")
+    return path
+
+
 @pytest.fixture
 def run_inprocess(capsys: pytest.CaptureFixture[str]):
     """Call scalecalc.cli.main with argv; return its exit code and captured output."""

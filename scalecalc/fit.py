@@ -1,0 +1,216 @@
+"""Fit the Chinchilla law to training runs, as Hoffmann et al. (App. D.2) and Besiroglu et al.
+(2024) do, and bootstrap it (REFERENCE.md §6).
+
+Parameters are x = (a, b, e, α, β) with A = e^a, B = e^b, E = e^e, and
+log L̂ = LSE(a − α·log N, b − β·log D, e). The objective is the SUM over runs of
+Huber_δ(log L̂ − log L). L-BFGS runs from every point of a grid of starts at once (lbfgs.py):
+first in float32, which is plenty to find the basins and twice as fast, then the best distinct
+end points are polished in float64 to full precision.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scalecalc.errors import ScalecalcError
+from scalecalc.laws import ChinchillaLaw
+from scalecalc.lbfgs import minimize_batch
+from scalecalc.runs import Runs
+
+PARAMETERS = ("a", "b", "e", "alpha", "beta")  # the optimizer's coordinates
+# The grid of Hoffmann et al. App. D.2 as Besiroglu et al. run it: 6·6·5·5·5 = 4,500 starts.
+PAPER_GRID = {"a": (0, 5, 10, 15, 20, 25), "b": (0, 5, 10, 15, 20, 25), "e": (-1, -0.5, 0, 0.5, 1),
+              "alpha": (0, 0.5, 1, 1.5, 2), "beta": (0, 0.5, 1, 1.5, 2)}
+# Every other value of the paper grid on each axis: 3·3·3·3·3 = 243 starts (benchmarks/fit.py
+# shows it reaches the paper grid's optimum on the reference data and on synthetic data).
+FAST_GRID = {"a": (0, 10, 20), "b": (0, 10, 20), "e": (-1, 0, 1), "alpha": (0, 1, 2), "beta": (0, 1, 2)}
+GRIDS = {"paper": PAPER_GRID, "fast": FAST_GRID}
+MIN_RUNS = 6  # five coefficients: at least one run more than unknowns
+POLISH = 32  # best end points of the float32 search that are polished in float64
+SAME_OPTIMUM = 1e-4  # relative objective gap within which a start counts as reaching the best
+CHUNK = 256  # starts evaluated together: keeps the working arrays inside the CPU cache
+
+
+@dataclass(frozen=True)
+class HuberLogLoss:
+    """Σ w·Huber_δ(LSE(a − α·ln N, b − β·ln D, e) − ln L) and its analytic gradient.
+
+    `weights`, one row per resample, turns the sum into a bootstrap resample's sum; `rows` says
+    which weight row each problem uses.
+    """
+
+    log_params: np.ndarray
+    log_tokens: np.ndarray
+    log_loss: np.ndarray
+    delta: float
+    dtype: type = np.float64
+    weights: np.ndarray | None = None
+    rows: np.ndarray | None = None
+
+    def __call__(self, x: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        f = np.empty(len(x))
+        g = np.empty_like(x)
+        cast = [np.asarray(v, dtype=self.dtype) for v in (self.log_params, self.log_tokens, self.log_loss)]
+        log_n, log_d, log_l = cast
+        delta = self.dtype(self.delta)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+            for lo in range(0, len(x), CHUNK):
+                part = np.asarray(x[lo:lo + CHUNK], dtype=self.dtype)
+                # The three terms need no max-shift: the optimizer's coordinates keep them far from
+                # overflow, and a step that overflows anyway gives inf, which the line search rejects.
+                params_term = np.exp(part[:, 0:1] - part[:, 3:4] * log_n)
+                data_term = np.exp(part[:, 1:2] - part[:, 4:5] * log_d)
+                floor = np.exp(part[:, 2:3])
+                total = params_term + data_term
+                total += floor
+                residual = np.log(total)
+                residual -= log_l
+                slope = np.clip(residual, -delta, delta)  # Huber'(r)
+                if self.weights is not None:
+                    slope *= self.weights[self.rows[ids[lo:lo + CHUNK]]].astype(self.dtype)
+                residual -= self.dtype(0.5) * np.clip(residual, -delta, delta)
+                f[lo:lo + CHUNK] = np.einsum("ij,ij->i", slope, residual, dtype=np.float64)
+                slope /= total
+                params_term *= slope
+                data_term *= slope
+                block = g[lo:lo + CHUNK]
+                block[:, 0] = params_term.sum(axis=1, dtype=np.float64)
+                block[:, 3] = -(params_term @ log_n)
+                block[:, 1] = data_term.sum(axis=1, dtype=np.float64)
+                block[:, 4] = -(data_term @ log_d)
+                block[:, 2] = slope.sum(axis=1, dtype=np.float64) * floor[:, 0]
+        bad = ~np.isfinite(f) | ~np.isfinite(g).all(axis=1)
+        f[bad] = np.inf
+        return f, g
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A fitted law: scikit-learn style, the attributes are the result."""
+
+    law: ChinchillaLaw
+    x: np.ndarray  # (a, b, e, alpha, beta)
+    objective: float
+    rmse_log_loss: float
+    starts: int
+    starts_at_best: int
+    converged: bool
+    runs: Runs
+    delta: float
+    grid: str
+    warnings: list[str] = field(default_factory=list)
+    draws: np.ndarray | None = None  # bootstrap refits, rows of (E, A, B, alpha, beta)
+
+
+def grid_points(name: str) -> np.ndarray:
+    if name not in GRIDS:
+        raise ScalecalcError(f"--grid: {name!r} is not a grid; choose {' or '.join(GRIDS)}.")
+    axes = GRIDS[name]
+    return np.array(list(itertools.product(*(axes[key] for key in PARAMETERS))), dtype=float)
+
+
+def law_from(x: np.ndarray) -> ChinchillaLaw:
+    a, b, e, alpha, beta = (float(v) for v in x)
+    return ChinchillaLaw(E=float(np.exp(e)), A=float(np.exp(a)), B=float(np.exp(b)), alpha=alpha, beta=beta)
+
+
+def _objective(runs: Runs, delta: float, dtype: type = np.float64, **weights) -> HuberLogLoss:
+    return HuberLogLoss(np.log(runs.params), np.log(runs.tokens), np.log(runs.loss), delta, dtype, **weights)
+
+
+def check_runs(runs: Runs) -> list[str]:
+    """Refuse too few runs; warn when the data cannot pin an exponent down."""
+    if len(runs) < MIN_RUNS:
+        raise ScalecalcError(f"{runs.source}: {len(runs)} runs left to fit; the law has 5 coefficients, "
+                             f"so it needs at least {MIN_RUNS} runs (more, spread over sizes and tokens).")
+    warnings = []
+    for name, values in (("N", runs.params), ("D", runs.tokens)):
+        span = np.log10(values.max() / values.min())
+        if span < 1:
+            warnings.append(f"{name} spans only {span:.2f} decades in {runs.source}; its exponent is "
+                            "poorly determined by these runs.")
+    return warnings
+
+
+def fit_runs(runs: Runs, *, delta: float = 1e-3, grid: str = "fast") -> Fit:
+    """Best fit from every start of the grid."""
+    if not (delta > 0 and np.isfinite(delta)):
+        raise ScalecalcError("--delta: give a positive number, such as 1e-3.")
+    warnings = check_runs(runs)
+    starts = grid_points(grid)
+    search = minimize_batch(_objective(runs, delta, np.float32), starts, ftol=1e-8, gtol=1e-7)
+    chosen = _distinct_best(search.x, search.fun, POLISH)
+    exact = _objective(runs, delta)
+    polished = minimize_batch(exact, search.x[chosen], ftol=1e-15, gtol=1e-12, max_iter=2000)
+    best = int(np.argmin(polished.fun))
+    x, objective = polished.x[best], float(polished.fun[best])
+    # How many starts ended in the best basin, judged in float64 at their float32 end points.
+    ends = exact(search.x, np.arange(len(starts)))[0]
+    at_best = int(np.count_nonzero(ends <= objective * (1 + SAME_OPTIMUM)))
+    law = law_from(x)
+    residual = np.log(law.loss(runs.params, runs.tokens)) - np.log(runs.loss)
+    converged = bool(polished.converged[best])
+    warnings += _edge_warnings(x, grid, converged)
+    return Fit(law, x, objective, float(np.sqrt(np.mean(residual**2))), len(starts), max(at_best, 1),
+               converged, runs, delta, grid, warnings)
+
+
+def _distinct_best(x: np.ndarray, fun: np.ndarray, count: int) -> np.ndarray:
+    """Indices of the `count` lowest objectives, skipping end points that coincide."""
+    order = np.argsort(fun)
+    chosen: list[int] = []
+    for index in order:
+        if not np.isfinite(fun[index]):
+            break
+        if all(np.max(np.abs(x[index] - x[other])) > 1e-4 for other in chosen):
+            chosen.append(int(index))
+        if len(chosen) == count:
+            break
+    return np.array(chosen or [int(order[0])])
+
+
+def _edge_warnings(x: np.ndarray, grid: str, converged: bool) -> list[str]:
+    warnings = []
+    if not converged:
+        warnings.append("the optimizer ran out of iterations before converging; the fit may not be "
+                        "the optimum.")
+    axes = GRIDS[grid]
+    for value, key in zip(x, PARAMETERS, strict=True):
+        low, high = min(axes[key]), max(axes[key])
+        if value <= low or value >= high:
+            warnings.append(f"the best fit has {key} = {value:.4g}, at or beyond the edge of the start "
+                            f"grid ({low:g} to {high:g}); a wider grid may find a better optimum.")
+    if x[3] <= 0 or x[4] <= 0:
+        warnings.append("a fitted exponent is not positive; the law does not fall with scale, so the "
+                        "compute-optimal allocation is meaningless.")
+    return warnings
+
+
+def bootstrap(fit: Fit, resamples: int, *, seed: int | None = None,
+              progress: Callable[[int], None] | None = None, batch: int = 250) -> np.ndarray:
+    """Refit `resamples` resamples of the runs (drawn with replacement); rows of (E, A, B, α, β).
+
+    A resample is a weighting of the original runs by how often each was drawn, so a whole batch
+    of resamples is one weighted problem for the batched optimizer. Each starts from the full fit.
+    """
+    if resamples < 2:
+        raise ScalecalcError("--bootstrap: give at least 2 resamples (1000 is usual).")
+    rng = np.random.default_rng(seed)
+    n = len(fit.runs)
+    draws = np.empty((resamples, 5))
+    for lo in range(0, resamples, batch):
+        count = min(batch, resamples - lo)
+        picks = rng.integers(0, n, size=(count, n))
+        weights = np.zeros((count, n))
+        np.add.at(weights, (np.arange(count)[:, None], picks), 1.0)
+        objective = _objective(fit.runs, fit.delta, weights=weights, rows=np.arange(count))
+        result = minimize_batch(objective, np.tile(fit.x, (count, 1)), ftol=1e-13, gtol=1e-10, max_iter=2000)
+        a, b, e, alpha, beta = result.x.T
+        draws[lo:lo + count] = np.column_stack([np.exp(e), np.exp(a), np.exp(b), alpha, beta])
+        if progress is not None:
+            progress(count)
+    return draws
