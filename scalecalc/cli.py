@@ -51,71 +51,168 @@ CiOption = Annotated[
     typer.Option("--ci", help="Add a central interval, in percent (90, 95), from the preset's "
                  "bootstrap draws or covariance."),
 ]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a law coefficient, e.g. --set alpha=0.336 (repeatable)."),
+]
+UniqueOption = Annotated[
+    str | None,
+    typer.Option("--unique-tokens", help="Unique tokens available, e.g. 100B: tokens beyond them are "
+                 "repeats (needs --preset muennighoff).", rich_help_panel="Data-constrained"),
+]
+GpuOption = Annotated[str | None, typer.Option(
+    "--gpu", help="Accelerator, e.g. h100 (scalecalc hardware lists them): adds hours, days and cost.",
+    rich_help_panel="Hardware")]
+GpusOption = Annotated[str | None, typer.Option(
+    "--gpus", help="Accelerators running at once, e.g. 2048.", rich_help_panel="Hardware")]
+MfuOption = Annotated[str | None, typer.Option(
+    "--mfu", help="Model FLOPs utilization, 0 to 1 (default 0.40).", rich_help_panel="Hardware")]
+PriceOption = Annotated[str | None, typer.Option(
+    "--price", help="Dollars per accelerator-hour, e.g. 2.5.", rich_help_panel="Hardware")]
+AcceleratorsOption = Annotated[str | None, typer.Option(
+    "--accelerators", help="A TOML file adding or replacing accelerators.", rich_help_panel="Hardware")]
+DaysOption = Annotated[str | None, typer.Option(
+    "--days", help="Budget as wall-clock days on --gpus accelerators of --gpu.",
+    rich_help_panel="Hardware")]
+DollarsOption = Annotated[str | None, typer.Option(
+    "--dollars", help="Budget in dollars at --price per accelerator-hour of --gpu.",
+    rich_help_panel="Hardware")]
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="table for people; csv or json for programs.")
 ]
 
 
 @app.command(epilog="Examples: scalecalc optimal --flops 1e24 | scalecalc optimal --params 70B "
-             "--preset besiroglu | scalecalc optimal --loss 2.0 --format json")
+             "--preset besiroglu | scalecalc optimal --gpu h100 --gpus 2048 --days 30 | scalecalc "
+             "optimal --loss 2.0 --inference-tokens 2T | scalecalc optimal --flops 1e23 "
+             "--unique-tokens 100B --preset muennighoff")
 def optimal(
     flops: Annotated[str | None, typer.Option(help="Training budget in FLOPs, e.g. 1e24.")] = None,
     params: Annotated[str | None, typer.Option(help="Model size N, e.g. 70B.")] = None,
     tokens: Annotated[str | None, typer.Option(help="Training tokens D, e.g. 1.4T.")] = None,
     loss: Annotated[str | None, typer.Option(help="Target loss (nats/token): the cheapest run "
                                              "that reaches it.")] = None,
+    days: DaysOption = None,
+    dollars: DollarsOption = None,
+    inference_tokens: Annotated[str | None, typer.Option(
+        help="With --loss: lifetime inference tokens T; minimize training + 2·N·T.",
+        rich_help_panel="Inference")] = None,
+    inference_gpu: Annotated[str | None, typer.Option(
+        help="Accelerator that serves the model (default: --gpu).", rich_help_panel="Inference")] = None,
+    inference_mfu: Annotated[str | None, typer.Option(
+        help="Utilization when serving (default 0.40).", rich_help_panel="Inference")] = None,
+    inference_price: Annotated[str | None, typer.Option(
+        help="Dollars per serving accelerator-hour: with --price, minimize dollars.",
+        rich_help_panel="Inference")] = None,
+    unique_tokens: UniqueOption = None,
     preset: PresetOption = None,
+    set_: SetOption = None,
     ci: CiOption = None,
+    gpu: GpuOption = None,
+    gpus: GpusOption = None,
+    mfu: MfuOption = None,
+    price: PriceOption = None,
+    accelerators: AcceleratorsOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
-    """The compute-optimal N, D, C and loss, fixed by exactly one of the four options."""
-    given = {"flops": flops, "params": params, "tokens": tokens, "loss": loss}
-    named = {key: value for key, value in given.items() if value is not None}
-    if len(named) != 1:
-        options = ", ".join(f"--{key}" for key in named)
-        raise ScalecalcError("give exactly one of --flops, --params, --tokens or --loss"
-                             + (f", not {options} together." if named else "."))
-    (key, text), = named.items()
-    value = parse_quantity(text, f"--{key}")
-    chosen = _presets(preset, need_law=key == "loss", need_uncertainty=ci is not None)
-    records = [_optimal(item, ci, **{key: value}) for item in chosen]
-    _emit(chosen, records, format, title="Compute-optimal run", transpose=True)
+    """The compute-optimal N, D, C and loss, fixed by exactly one of the budget options."""
+    hardware = _hardware(gpu, gpus, mfu, price, accelerators)
+    key, value = _one_question({"flops": flops, "params": params, "tokens": tokens, "loss": loss,
+                                "days": days, "dollars": dollars}, hardware)
+    chosen = _presets(preset, need_law=key == "loss", need_uncertainty=ci is not None, overrides=set_)
+    warnings: list[str] = []
+    if inference_tokens is not None:
+        if key != "loss" or ci is not None or unique_tokens is not None:
+            raise ScalecalcError("--inference-tokens goes with --loss (the loss to reach), not with "
+                                 "--flops, --params, --tokens, --ci or --unique-tokens.")
+        from scalecalc import inference
+
+        demand = parse_quantity(inference_tokens, "--inference-tokens", allow_zero=True)
+        serving = _serving(hardware, inference_gpu, inference_mfu, inference_price, accelerators)
+        ratio = 1.0 if serving is None else _cost_ratio(hardware, serving)
+        records: list[Any] = [inference.plan(item, value, demand, ratio) for item in chosen]
+        if serving is not None:
+            records = [_inference_dollars(record, hardware, serving) for record in records]
+        title = "Inference-aware run"
+    elif unique_tokens is not None:
+        if ci is not None:
+            raise ScalecalcError("--ci and --unique-tokens cannot be combined yet; drop one of them.")
+        from scalecalc import datalimited
+
+        unique = parse_quantity(unique_tokens, "--unique-tokens")
+        records = [datalimited.optimal(item, unique, **{key: value}) for item in chosen]
+        warnings = [w for item, r in zip(chosen, records, strict=True)
+                    if (w := datalimited.repetition_warning(item, r))]
+        title = "Compute-optimal run with limited unique data"
+    else:
+        records = [_optimal(item, ci, **{key: value}) for item in chosen]
+        title = "Compute-optimal run"
+    _emit(chosen, _priced(records, hardware), format, title=title, transpose=True, warnings=warnings)
 
 
-@app.command(name="loss", epilog="Example: scalecalc loss --params 70B --tokens 1.4T --preset all")
+@app.command(name="loss", epilog="Examples: scalecalc loss --params 70B --tokens 1.4T --preset all | "
+             "scalecalc loss --params 7B --tokens 2T --unique-tokens 100B --preset muennighoff")
 def loss_command(
     params: Annotated[str, typer.Option(help="Model size N, e.g. 70B.")],
     tokens: Annotated[str, typer.Option(help="Training tokens D, e.g. 1.4T.")],
+    unique_tokens: UniqueOption = None,
     preset: PresetOption = None,
+    set_: SetOption = None,
+    gpu: GpuOption = None,
+    gpus: GpusOption = None,
+    mfu: MfuOption = None,
+    price: PriceOption = None,
+    accelerators: AcceleratorsOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """The loss a law predicts for a run, its terms, and what it gives away to the optimum."""
+    hardware = _hardware(gpu, gpus, mfu, price, accelerators)
     n, d = parse_quantity(params, "--params"), parse_quantity(tokens, "--tokens")
-    chosen = _presets(preset, need_law=True)
-    records = [solve.assess_run(item, n, d) for item in chosen]
-    _emit(chosen, records, format, title="Predicted loss", transpose=True)
+    chosen = _presets(preset, need_law=True, overrides=set_)
+    warnings: list[str] = []
+    if unique_tokens is not None:
+        from scalecalc import datalimited
+
+        unique = parse_quantity(unique_tokens, "--unique-tokens")
+        records: list[Any] = [datalimited.assess(item, n, d, unique) for item in chosen]
+        warnings = [w for item, r in zip(chosen, records, strict=True)
+                    if (w := datalimited.repetition_warning(item, r))]
+    else:
+        records = [solve.assess_run(item, n, d) for item in chosen]
+    _emit(chosen, _priced(records, hardware), format, title="Predicted loss", transpose=True,
+          warnings=warnings)
 
 
 @app.command(epilog="Examples: scalecalc tokens --params 7B | scalecalc tokens --params 7B "
-             "--flops 1e23")
+             "--flops 1e23 | scalecalc tokens --params 7B --gpu a100 --gpus 512 --days 14")
 def tokens(
     params: Annotated[str, typer.Option(help="Model size N, e.g. 7B.")],
     flops: Annotated[str | None, typer.Option(help="A budget to spend at this N: the tokens it "
                                               "buys (C/6N) and the loss that gives away.")] = None,
+    days: DaysOption = None,
+    dollars: DollarsOption = None,
     preset: PresetOption = None,
+    set_: SetOption = None,
+    gpu: GpuOption = None,
+    gpus: GpusOption = None,
+    mfu: MfuOption = None,
+    price: PriceOption = None,
+    accelerators: AcceleratorsOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """How many tokens a model of size N should see, and the budget that takes."""
+    hardware = _hardware(gpu, gpus, mfu, price, accelerators)
     n = parse_quantity(params, "--params")
-    chosen = _presets(preset)
-    if flops is None:
+    chosen = _presets(preset, overrides=set_)
+    budgets = {"flops": flops, "days": days, "dollars": dollars}
+    if all(value is None for value in budgets.values()):
         records: list[Any] = [solve.optimal(item, params=n) for item in chosen]
         title = "Compute-optimal tokens"
     else:
-        budget = parse_quantity(flops, "--flops")
+        _, budget = _one_question(budgets, hardware, what="--flops, --days or --dollars")
         records = [solve.tokens_at_budget(item, n, budget) for item in chosen]
         title = "Tokens a budget buys"
-    _emit(chosen, records, format, title=title, transpose=True)
+    _emit(chosen, _priced(records, hardware), format, title=title, transpose=True)
 
 
 @app.command(epilog="Examples: scalecalc table --preset chinchilla-approach1 | scalecalc table "
@@ -128,24 +225,31 @@ def table(
     per_decade: Annotated[int | None, typer.Option(help="Rows per decade of a range "
                                                    "(default 1).")] = None,
     preset: PresetOption = None,
+    set_: SetOption = None,
     ci: CiOption = None,
+    gpu: GpuOption = None,
+    gpus: GpusOption = None,
+    mfu: MfuOption = None,
+    price: PriceOption = None,
+    accelerators: AcceleratorsOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """A Chinchilla-style table of N_opt, C, D_opt (default rows: the nine sizes of Table 3)."""
+    hardware = _hardware(gpu, gpus, mfu, price, accelerators)
     if params is not None and flops is not None:
         raise ScalecalcError("give the table's rows as --params or as --flops, not both.")
     if per_decade is not None and params is None and flops is None:
         raise ScalecalcError("--per-decade goes with a range, such as --flops 1e18:1e26.")
     sizes = parse_quantity_list(params, "--params", per_decade) if params else None
     budgets = parse_quantity_list(flops, "--flops", per_decade) if flops else None
-    chosen = _presets(preset, need_uncertainty=ci is not None)
+    chosen = _presets(preset, need_uncertainty=ci is not None, overrides=set_)
     if ci is None:
         records: list[Any] = [solve.table(item, params=sizes, flops=budgets) for item in chosen]
     else:
         rows = {"flops": budgets} if budgets is not None else {
             "params": sizes if sizes is not None else np.array(solve.TABLE3_PARAMS)}
         records = [_optimal(item, ci, **rows) for item in chosen]
-    _emit(chosen, records, format, title="Compute-optimal allocation", transpose=False)
+    _emit(chosen, _priced(records, hardware), format, title="Compute-optimal allocation", transpose=False)
 
 
 @app.command(epilog="Examples: scalecalc fit runs.csv | scalecalc fit runs.csv --bootstrap 1000 "
@@ -242,6 +346,85 @@ def _with_progress(total: int, work: Any) -> Any:
         return work(lambda count: bar.advance(task, count))
 
 
+LimitOption = Annotated[str | None, typer.Option(rich_help_panel="Limits")]
+
+
+@app.command(epilog="Examples: scalecalc check --params 7B --tokens 2T --max-flops 1e23 | scalecalc "
+             "check --params 7B --tokens 2T --gpu h100 --gpus 512 --price 2.5 --max-days 30 "
+             "--max-dollars 1e6 | scalecalc check examples/plan.toml --format json")
+def check(
+    plan: Annotated[str | None, typer.Argument(metavar="[PLAN.toml]", help="A plan file listing runs "
+                                               "and their limits (examples/plan.toml).")] = None,
+    params: Annotated[str | None, typer.Option(help="Model size N of the planned run.")] = None,
+    tokens: Annotated[str | None, typer.Option(help="Training tokens D of the planned run.")] = None,
+    max_flops: LimitOption = None,
+    max_gpu_hours: LimitOption = None,
+    max_days: LimitOption = None,
+    max_dollars: LimitOption = None,
+    max_loss: LimitOption = None,
+    min_tokens_per_param: LimitOption = None,
+    max_tokens_per_param: LimitOption = None,
+    preset: Annotated[str | None, typer.Option("--preset", "-p", help="Preset for max_loss "
+                                               "(default chinchilla).")] = None,
+    gpu: GpuOption = None,
+    gpus: GpusOption = None,
+    mfu: MfuOption = None,
+    price: PriceOption = None,
+    accelerators: AcceleratorsOption = None,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """Check planned runs against budget limits: exit 0 if all pass, 1 if any fails, 2 on bad input."""
+    from pathlib import Path
+
+    from scalecalc import check as checks
+
+    given = {"max_flops": max_flops, "max_gpu_hours": max_gpu_hours, "max_days": max_days,
+             "max_dollars": max_dollars, "max_loss": max_loss,
+             "min_tokens_per_param": min_tokens_per_param, "max_tokens_per_param": max_tokens_per_param}
+    limits = {key: parse_quantity(value, "--" + key.replace("_", "-")) for key, value in given.items()
+              if value is not None}
+    if plan is not None:
+        inline = [name for name, value in (("--params", params), ("--tokens", tokens), ("--preset", preset),
+                                           ("--gpu", gpu), ("--gpus", gpus), ("--mfu", mfu),
+                                           ("--price", price)) if value is not None] + \
+            ["--" + key.replace("_", "-") for key in limits]
+        if inline:
+            raise ScalecalcError(f"give the plan as a file or as options, not both: {inline[0]} "
+                                 "with a plan file; put it in the file instead.")
+        runs = checks.read_plan(Path(plan))
+    else:
+        if params is None or tokens is None:
+            raise ScalecalcError("give a plan file, or the run as --params and --tokens with limits "
+                                 "such as --max-flops 1e23.")
+        hardware = _hardware(gpu, gpus, mfu, price, accelerators)
+        size, count = parse_quantity(params, "--params"), parse_quantity(tokens, "--tokens")
+        law = preset_files.load(preset or preset_files.DEFAULT_PRESET)
+        runs = [checks.PlannedRun("run", size, count, law, hardware, limits)]
+    results = [result for run in runs for result in checks.evaluate(run)]
+    _write(results, format, title="Budget checks", transpose=False)
+    failed = sum(result.verdict == "FAIL" for result in results)
+    noun = "check" if len(results) == 1 else "checks"
+    typer.echo(f"{len(results)} {noun}: {len(results) - failed} passed, {failed} failed.", err=True)
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@app.command(epilog="Example: scalecalc hardware --format csv")
+def hardware(
+    accelerators: AcceleratorsOption = None,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """The accelerator catalogue: dense 16-bit peak FLOP/s and sources, for --gpu."""
+    from pathlib import Path
+
+    from scalecalc import hardware as catalogue
+    from scalecalc.records import AcceleratorInfo
+
+    entries = catalogue.catalogue(Path(accelerators) if accelerators else None)
+    records = [AcceleratorInfo(key, item.name, item.peak_flops, item.source) for key, item in entries.items()]
+    _write(records, format, title="Accelerators (use with --gpu NAME)", transpose=False)
+
+
 @presets_app.callback()
 def presets_list(ctx: typer.Context, format: FormatOption = OutputFormat.table) -> None:
     """The built-in presets: name, law, allocation and source."""
@@ -293,6 +476,103 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return items
 
 
+def _one_question(given: dict[str, str | None], hardware: Any,
+                  what: str = "--flops, --params, --tokens, --loss, --days or --dollars"
+                  ) -> tuple[str, float]:
+    """Exactly one of the options; --days and --dollars become the FLOPs they buy."""
+    named = {key: value for key, value in given.items() if value is not None}
+    if len(named) != 1:
+        options = ", ".join(f"--{key}" for key in named)
+        raise ScalecalcError(f"give exactly one of {what}" + (f", not {options} together." if named else "."))
+    (key, text), = named.items()
+    value = parse_quantity(text, f"--{key}")
+    if key in ("days", "dollars"):
+        if hardware is None:
+            raise ScalecalcError(f"--{key} needs --gpu (and " + ("--gpus" if key == "days" else "--price")
+                                 + ") to turn it into FLOPs.")
+        value = hardware.flops_for_days(value) if key == "days" else hardware.flops_for_dollars(value)
+        key = "flops"
+    return key, value
+
+
+def _hardware(gpu: str | None, gpus: str | None, mfu: str | None, price: str | None,
+              accelerators: str | None) -> Any:
+    """The training hardware, or None when --gpu is not given."""
+    if gpu is None:
+        stray = [name for name, value in (("--gpus", gpus), ("--mfu", mfu), ("--price", price),
+                                          ("--accelerators", accelerators)) if value is not None]
+        if stray:
+            raise ScalecalcError(f"{stray[0]} describes an accelerator: add --gpu NAME "
+                                 "(for example --gpu h100).")
+        return None
+    from pathlib import Path
+
+    from scalecalc import hardware
+
+    count = parse_quantity(gpus, "--gpus") if gpus is not None else None
+    if count is not None and count < 1:
+        raise ScalecalcError(f"--gpus: {gpus} is less than one accelerator.")
+    return hardware.Hardware(hardware.find(gpu, Path(accelerators) if accelerators else None), count,
+                             _mfu(mfu, "--mfu"), parse_quantity(price, "--price") if price else None)
+
+
+def _mfu(text: str | None, name: str) -> float:
+    from scalecalc.hardware import DEFAULT_MFU
+
+    if text is None:
+        return DEFAULT_MFU
+    value = parse_quantity(text, name)
+    if value > 1:
+        raise ScalecalcError(f"{name}: {text} is above 1; utilization is a fraction, such as 0.4.")
+    return value
+
+
+def _serving(training: Any, gpu: str | None, mfu: str | None, price: str | None,
+             accelerators: str | None) -> Any:
+    """Inference hardware for the dollars version, or None for the FLOPs version."""
+    if gpu is None and mfu is None and price is None:
+        return None
+    if training is None or training.price is None or price is None:
+        raise ScalecalcError("pricing inference needs the training --gpu and --price and an "
+                             "--inference-price (and optionally --inference-gpu, --inference-mfu).")
+    from pathlib import Path
+
+    from scalecalc import hardware
+
+    accelerator = hardware.find(gpu, Path(accelerators) if accelerators else None) if gpu \
+        else training.accelerator
+    return hardware.Hardware(accelerator, None, _mfu(mfu, "--inference-mfu"),
+                             parse_quantity(price, "--inference-price"))
+
+
+def _cost_ratio(training: Any, serving: Any) -> float:
+    """Dollars per inference FLOP over dollars per training FLOP."""
+    return (serving.price / serving.effective_flops) / (training.price / training.effective_flops)
+
+
+def _inference_dollars(record: Any, training: Any, serving: Any) -> Any:
+    from scalecalc.records import InferenceCost, extend
+
+    train = training.dollars(record.train_flops)
+    serve = serving.dollars(record.inference_flops)
+    base_train = training.dollars(record.optimal_train_flops)
+    base_serve = serving.dollars(record.optimal_total_flops - record.optimal_train_flops)
+    return extend(record, InferenceCost(train, serve, train + serve, base_train + base_serve,
+                                        (train + serve) / (base_train + base_serve)))
+
+
+def _priced(records: list[Any], hardware: Any) -> list[Any]:
+    """Records with hours, days and dollars for their (training) compute, where --gpu is given."""
+    if hardware is None:
+        return records
+    from scalecalc.hardware import cost_fields
+    from scalecalc.records import extend
+
+    return [extend(record, cost_fields(hardware, getattr(record, "flops", None)
+                                       if hasattr(record, "flops") else record.train_flops))
+            for record in records]
+
+
 def _optimal(item: Preset, ci: float | None, **question: Any) -> Any:
     if ci is None:
         return solve.optimal(item, **question)
@@ -301,14 +581,14 @@ def _optimal(item: Preset, ci: float | None, **question: Any) -> Any:
     return uncertainty.optimal_interval(item, ci, **question)
 
 
-def _presets(specs: list[str] | None, need_law: bool = False,
-             need_uncertainty: bool = False) -> list[Preset]:
+def _presets(specs: list[str] | None, need_law: bool = False, need_uncertainty: bool = False,
+             overrides: list[str] | None = None) -> list[Preset]:
     """Load the requested presets; 'all' means every built-in one that can answer."""
     names: list[str] = []
     for spec in specs or [preset_files.DEFAULT_PRESET]:
         expanded = preset_files.builtin_names() if spec == "all" else [spec]
         names.extend(name for name in expanded if name not in names)
-    loaded = [preset_files.load(name) for name in names]
+    loaded = [preset_files.with_overrides(preset_files.load(name), overrides or []) for name in names]
     if need_law:
         wildcard = "all" in (specs or [])
         for item in loaded:
@@ -327,12 +607,15 @@ def _presets(specs: list[str] | None, need_law: bool = False,
 
 
 def _emit(chosen: list[Preset], records: list[Any], fmt: OutputFormat, *, title: str,
-          transpose: bool) -> None:
-    """Warn about extrapolation (stderr), then write the records (stdout)."""
+          transpose: bool, warnings: list[str] | None = None) -> None:
+    """Warn about extrapolation and the like (stderr), then write the records (stdout)."""
     for item, record in zip(chosen, records, strict=True):
-        warning = item.range_warning(params=record.params, tokens=record.tokens, flops=record.flops)
+        flops = getattr(record, "flops", getattr(record, "train_flops", None))
+        warning = item.range_warning(params=record.params, tokens=record.tokens, flops=flops)
         if warning:
             typer.echo(warning, err=True)
+    for warning in warnings or []:
+        typer.echo(warning, err=True)
     _write(records, fmt, title=title, transpose=transpose)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,39 @@ class Preset:
         else:
             which = f"{count} of {total} rows lie outside that range, extrapolations"
         return f"warning: {self.name} was fitted on {' and '.join(outside)}; {which}."
+
+
+def with_overrides(preset: Preset, assignments: list[str]) -> Preset:
+    """The preset with some law coefficients replaced: --set alpha=0.336 --set beta=0.283.
+
+    Its closed-form allocation follows the new coefficients; its name says what was changed.
+    """
+    if not assignments:
+        return preset
+    if preset.law is None:
+        raise ScalecalcError(f"--set: preset {preset.name} has no loss law whose coefficients could be set.")
+    changes: dict[str, float] = {}
+    for text in assignments:
+        key, sep, raw = text.partition("=")
+        key = key.strip()
+        if not sep or key not in preset.law.parameters:
+            raise ScalecalcError(f"--set: {text!r} should be NAME=VALUE with NAME one of "
+                                 f"{', '.join(preset.law.parameters)} for preset {preset.name}.")
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ScalecalcError(f"--set: {raw.strip()!r} is not a number (in {text!r}).") from None
+        if not math.isfinite(value) or value < 0 or (value == 0 and key not in preset.law.may_be_zero):
+            raise ScalecalcError(f"--set: {key} must be a finite number above zero, not {raw.strip()}.")
+        changes[key] = value
+    law = replace(preset.law, **changes)
+    allocation, kind = preset.allocation, preset.allocation_kind
+    if kind != "power-law rule":
+        allocation = law.closed_form_allocation(preset.flops_per_param_token)
+        kind = "numeric" if allocation is None else "closed form"
+    label = ", ".join(f"{key}={value:g}" for key, value in changes.items())
+    return replace(preset, name=f"{preset.name} ({label})", law=law, allocation=allocation,
+                   allocation_kind=kind, draws=None, covariance=None)
 
 
 def builtin_paths() -> dict[str, Path]:

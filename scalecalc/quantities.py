@@ -17,10 +17,10 @@ _NUMBER = re.compile(r"^[+-]?(\d[\d_]*\.?[\d_]*|\.\d[\d_]*)([eE][+-]?\d+)?$")
 HOW_TO_WRITE = "write it like 1e24, 6.7e23, 1_000_000, 400M, 70B or 1.4T"
 
 
-def parse_quantity(text: str | float, name: str) -> float:
+def parse_quantity(text: str | float, name: str, allow_zero: bool = False) -> float:
     """Parse one positive, finite number; `name` (e.g. "--flops") goes into the error message."""
     if isinstance(text, int | float):
-        return check_positive(float(text), name)
+        return check_positive(float(text), name, allow_zero)
     raw = text.strip()
     multiplier = 1.0
     if raw and raw[-1].upper() in SUFFIXES:
@@ -28,17 +28,18 @@ def parse_quantity(text: str | float, name: str) -> float:
         raw = raw[:-1].rstrip()
     if not _NUMBER.match(raw) or "__" in raw or raw.endswith("_"):
         raise ScalecalcError(f"{name}: {text!r} is not a number; {HOW_TO_WRITE}.")
-    return check_positive(float(raw.replace("_", "")) * multiplier, name)
+    return check_positive(float(raw.replace("_", "")) * multiplier, name, allow_zero)
 
 
-def check_positive(value: float, name: str) -> float:
+def check_positive(value: float, name: str, allow_zero: bool = False) -> float:
     """Reject zero, negative, NaN and infinite values with a message naming the option."""
     if math.isnan(value):
         raise ScalecalcError(f"{name}: NaN is not a usable value; give a positive number.")
     if math.isinf(value):
         raise ScalecalcError(f"{name}: the value is infinite; give a finite positive number.")
-    if value <= 0:
-        raise ScalecalcError(f"{name}: {value:g} is not positive; give a number above zero.")
+    if value < 0 or (value == 0 and not allow_zero):
+        floor = "zero or more" if allow_zero else "a number above zero"
+        raise ScalecalcError(f"{name}: {value:g} is not positive; give {floor}.")
     return value
 
 

@@ -7,7 +7,8 @@ A record may hold one answer (floats) or many (equal-length arrays), as the solv
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, make_dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -99,6 +100,108 @@ class PresetInfo:
     allocation: str = _field("text", "how N_opt(C) is found: closed form, power-law rule or numeric")
     source: str = _field("text", "paper, arXiv id and where in it")
     summary: str = _field("text", "one-line description")
+
+
+@dataclass(frozen=True)
+class InferencePlan:
+    """The run that reaches a loss with the least training plus inference compute (Sardana et al.)."""
+
+    preset: str = _field("text", "preset (coefficient set) that gave the answer")
+    loss: Value = _field("loss", "target loss, nats per token")
+    inference_tokens: Value = _field("count", "lifetime inference demand T, tokens")
+    params: Value = _field("count", "inference-aware model size N")
+    tokens: Value = _field("count", "inference-aware training tokens D")
+    tokens_per_param: Value = _field("ratio", "D / N")
+    train_flops: Value = _field("flops", "training compute 6·N·D")
+    inference_flops: Value = _field("flops", "inference compute 2·N·T")
+    total_flops: Value = _field("flops", "training plus inference compute")
+    optimal_params: Value = _field("count", "compute-optimal N for this loss (T = 0)")
+    optimal_tokens: Value = _field("count", "compute-optimal D for this loss (T = 0)")
+    optimal_train_flops: Value = _field("flops", "training compute of the compute-optimal run")
+    optimal_total_flops: Value = _field("flops", "its training plus inference compute at the same T")
+    params_ratio: Value = _field("ratio", "params / optimal_params")
+    tokens_ratio: Value = _field("ratio", "tokens / optimal_tokens")
+    total_flops_ratio: Value = _field("ratio", "total_flops / optimal_total_flops")
+
+
+@dataclass(frozen=True)
+class RepeatedDataRun:
+    """A run on a corpus of limited unique tokens (Muennighoff et al. 2023): `loss` and `optimal`."""
+
+    preset: str = _field("text", "preset (coefficient set) that gave the answer")
+    params: Value = _field("count", "model size N, parameters")
+    tokens: Value = _field("count", "training tokens D, repeats included")
+    flops: Value = _field("flops", "training compute C = 6·N·D, FLOPs")
+    unique_tokens: Value = _field("count", "unique tokens U in the corpus")
+    epochs: Value = _field("ratio", "D / U: passes over the unique data")
+    effective_tokens: Value = _field("count", "D': what the tokens are worth as fresh data")
+    effective_params: Value = _field("count", "N': what the parameters are worth")
+    loss: Value = _field("loss", "predicted loss with the data repeated, nats per token")
+    fresh_loss: Value = _field("loss", "predicted loss of the same N and D with unlimited unique data")
+    loss_penalty: Value = _field("loss", "loss - fresh_loss: the cost of repeating")
+    unlimited_params: Value = _field("count", "compute-optimal N at the same C with unlimited data")
+    unlimited_tokens: Value = _field("count", "compute-optimal D at the same C with unlimited data")
+    unlimited_loss: Value = _field("loss", "its predicted loss")
+
+
+@dataclass(frozen=True)
+class InferenceCost:
+    """An InferencePlan priced on separate training and inference hardware."""
+
+    train_dollars: Value = _field("dollars", "training cost")
+    inference_dollars: Value = _field("dollars", "lifetime inference cost")
+    total_dollars: Value = _field("dollars", "training plus inference cost")
+    optimal_total_dollars: Value = _field("dollars", "the same for the compute-optimal (T = 0) run")
+    total_dollars_ratio: Value = _field("ratio", "total_dollars / optimal_total_dollars")
+
+
+@dataclass(frozen=True)
+class AcceleratorInfo:
+    """One line of `scalecalc hardware`."""
+
+    name: str = _field("text", "name to pass to --gpu")
+    accelerator: str = _field("text", "what it is")
+    peak_flops: Value = _field("flops", "peak dense 16-bit FLOP/s")
+    source: str = _field("text", "where the figure comes from")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One limit of one planned run: `scalecalc check`."""
+
+    run: str = _field("text", "planned run")
+    check: str = _field("text", "limit checked")
+    limit: Value = _field("number", "the limit")
+    planned: Value = _field("number", "the plan's value")
+    verdict: str = _field("text", "PASS or FAIL")
+
+
+@dataclass(frozen=True)
+class HardwareFields:
+    """Time and money for a record's compute, added when --gpu is given."""
+
+    accelerator: str = _field("text", "accelerator (--gpu)")
+    accelerators: Value = _field("number", "accelerators running at once (--gpus)")
+    mfu: Value = _field("ratio", "model FLOPs utilization assumed (--mfu, default 0.40)")
+    gpu_hours: Value = _field("count", "accelerator-hours: C / (peak FLOP/s · MFU) / 3600")
+    days: Value = _field("number", "wall-clock days on --gpus accelerators")
+    dollars: Value = _field("dollars", "cost at --price dollars per accelerator-hour")
+
+
+@cache
+def with_fields(base: type, extra: type) -> type:
+    """A record type with base's fields followed by extra's: CSV and JSON gain the columns."""
+    spec = [(item.name, item.type, field(default=item.default, metadata=item.metadata))
+            for item in (*fields(base), *fields(extra))]
+    return make_dataclass(f"{base.__name__}With{extra.__name__}", spec, frozen=True)
+
+
+def extend(record: Any, extra: Any) -> Any:
+    """record and extra (both dataclasses) merged into one record of the combined type."""
+    combined = with_fields(type(record), type(extra))
+    values = {item.name: getattr(record, item.name) for item in fields(record)}
+    values.update({item.name: getattr(extra, item.name) for item in fields(extra)})
+    return combined(**values)
 
 
 def field_names(record_type: type) -> list[str]:

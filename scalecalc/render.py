@@ -28,6 +28,7 @@ HUMAN: dict[str, Callable[[Any], str]] = {
     "ratio": _ratio,
     "loss": lambda value: f"{value:.4f}",
     "number": lambda value: f"{value:.6g}",
+    "dollars": lambda value: "$" + format_count(value),
 }
 
 
@@ -96,8 +97,9 @@ def to_rich(records: Sequence[Any], *, title: str | None = None, transpose: bool
         keep = [index for index, name in enumerate(names)
                 if not (index == 0 and len({row[0] for row in human}) == 1)
                 and any(row[index] != "-" for row in human)]
-        if 0 not in keep:
-            table.title = f"{title} (preset {human[0][0]})" if title else f"preset {human[0][0]}"
+        if 0 not in keep:  # the first column (preset, run, ...) is the same throughout: say it once
+            constant = f"{names[0]} {human[0][0]}"
+            table.title = f"{title} ({constant})" if title else constant
         for index in keep:
             name, numeric = names[index], meta[names[index]]["kind"] != "text"
             widest = max(len(row[index]) for row in human) if numeric else min(len(name) + 8, 24)

@@ -82,7 +82,7 @@ def test_all_with_loss_questions_uses_the_presets_that_have_a_law(run_inprocess)
     result = run_inprocess("loss", "--params", "1B", "--tokens", "20B", "-p", "all", "-f", "json")
     assert result.code == 0
     names = [row["preset"] for row in json.loads(result.stdout)]
-    assert names == ["besiroglu", "chinchilla-exact", "chinchilla", "kaplan"]
+    assert names == ["besiroglu", "chinchilla-exact", "chinchilla", "kaplan", "muennighoff"]
 
 
 def test_extrapolation_warns_on_stderr_and_keeps_stdout_clean(run_inprocess) -> None:

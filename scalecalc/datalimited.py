@@ -1,0 +1,68 @@
+"""Planning with a limited corpus: U unique tokens, repeated for as many epochs as D needs
+(Muennighoff et al. 2023; REFERENCE.md §5)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from scalecalc import solve
+from scalecalc.errors import ScalecalcError
+from scalecalc.laws import DataConstrainedLaw
+from scalecalc.presets import Preset
+from scalecalc.records import RepeatedDataRun
+
+
+def constrained(preset: Preset, unique_tokens: float) -> Preset:
+    """The preset's law for a corpus of U unique tokens, solved numerically."""
+    if not isinstance(preset.law, DataConstrainedLaw):
+        raise ScalecalcError(f"--unique-tokens needs a data-constrained preset with R_D* and R_N*; "
+                             f"{preset.name} has none. Add --preset muennighoff.")
+    law = preset.law.with_unique_tokens(unique_tokens, preset.flops_per_param_token)
+    return replace(preset, law=law, allocation=None, allocation_kind="numeric")
+
+
+def assess(preset: Preset, params: float, tokens: float, unique_tokens: float) -> RepeatedDataRun:
+    """A given run (N, D) on U unique tokens."""
+    return _report(preset, constrained(preset, unique_tokens), params, tokens)
+
+
+def optimal(preset: Preset, unique_tokens: float, **question: float) -> RepeatedDataRun:
+    """The best allocation with U unique tokens: more epochs against a bigger model."""
+    limited = constrained(preset, unique_tokens)
+    answer = solve.optimal(limited, **question)
+    return _report(preset, limited, answer.params, answer.tokens)
+
+
+def _report(preset: Preset, limited: Preset, params: float, tokens: float) -> RepeatedDataRun:
+    law = limited.law
+    flops = preset.flops_per_param_token * params * tokens
+    unlimited = solve.optimal(preset, flops=flops)
+    loss = float(law.loss(params, tokens))
+    fresh = float(preset.law.loss(params, tokens))
+    return RepeatedDataRun(
+        preset=preset.name, params=float(params), tokens=float(tokens), flops=float(flops),
+        unique_tokens=law.unique, epochs=float(tokens) / law.unique,
+        effective_tokens=float(law.effective_tokens(tokens)),
+        effective_params=float(law.effective_params(params)),
+        loss=loss, fresh_loss=fresh, loss_penalty=loss - fresh,
+        unlimited_params=unlimited.params, unlimited_tokens=unlimited.tokens, unlimited_loss=unlimited.loss,
+    )
+
+
+def repetition_warning(preset: Preset, run: RepeatedDataRun) -> str | None:
+    """Past about R_D* repetitions each further pass over the data is worth little."""
+    law = preset.law
+    repeats = run.epochs - 1
+    if isinstance(law, DataConstrainedLaw) and repeats >= law.R_D:
+        return (f"warning: this plan repeats its {run.unique_tokens:.3g} unique tokens {repeats:.1f} times; "
+                f"beyond about R_D* = {law.R_D:.1f} repetitions more repetition barely helps (the "
+                "effective data approaches U·(1 + R_D*)), so a bigger corpus or a bigger model pays more.")
+    return None
+
+
+def check_unique(unique_tokens: float) -> float:
+    if not np.isfinite(unique_tokens) or unique_tokens <= 0:
+        raise ScalecalcError("--unique-tokens: give a positive token count, such as 100B.")
+    return unique_tokens

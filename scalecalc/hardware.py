@@ -1,0 +1,118 @@
+"""Accelerators, and the exchange between FLOPs, accelerator-hours, days and dollars.
+
+Wall-clock time = C / (accelerators · peak · MFU); accelerator-hours = C / (peak · MFU) / 3600
+(REFERENCE.md §7). Everything here is exact arithmetic on the user's assumptions: the MFU is the
+number that matters, and it is always shown.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from scalecalc.errors import ScalecalcError
+from scalecalc.records import HardwareFields
+
+CATALOGUE = Path(__file__).resolve().parent / "accelerators.toml"
+DEFAULT_MFU = 0.40  # typical of large dense training (REFERENCE §7: 30-50%)
+SECONDS_PER_HOUR = 3600.0
+HOURS_PER_DAY = 24.0
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    key: str
+    name: str
+    peak_flops: float  # dense 16-bit FLOP/s
+    source: str
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """A training (or serving) set-up: which accelerator, how many, how well used, at what price."""
+
+    accelerator: Accelerator
+    count: float | None = None  # None: accelerator-hours and dollars only, no wall-clock time
+    mfu: float = DEFAULT_MFU
+    price: float | None = None  # dollars per accelerator-hour
+
+    @property
+    def effective_flops(self) -> float:
+        """FLOP/s one accelerator actually delivers."""
+        return self.accelerator.peak_flops * self.mfu
+
+    def accelerator_hours(self, flops: np.ndarray | float) -> np.ndarray | float:
+        return np.divide(flops, self.effective_flops * SECONDS_PER_HOUR)
+
+    def days(self, flops: np.ndarray | float) -> np.ndarray | float | None:
+        if self.count is None:
+            return None
+        return np.divide(self.accelerator_hours(flops), self.count * HOURS_PER_DAY)
+
+    def dollars(self, flops: np.ndarray | float) -> np.ndarray | float | None:
+        return None if self.price is None else np.multiply(self.accelerator_hours(flops), self.price)
+
+    def flops_for_days(self, days: float) -> float:
+        if self.count is None:
+            raise ScalecalcError("--days needs --gpus, the number of accelerators running at once.")
+        return days * HOURS_PER_DAY * SECONDS_PER_HOUR * self.count * self.effective_flops
+
+    def flops_for_dollars(self, dollars: float) -> float:
+        if self.price is None:
+            raise ScalecalcError("--dollars needs --price, the cost of one accelerator-hour.")
+        return dollars / self.price * SECONDS_PER_HOUR * self.effective_flops
+
+
+def cost_fields(hardware: Hardware, flops: np.ndarray | float) -> HardwareFields:
+    """The time and money a record's compute takes on this hardware."""
+    return HardwareFields(accelerator=hardware.accelerator.key, accelerators=hardware.count,
+                          mfu=hardware.mfu, gpu_hours=hardware.accelerator_hours(flops),
+                          days=hardware.days(flops), dollars=hardware.dollars(flops))
+
+
+def catalogue(extra: Path | None = None) -> dict[str, Accelerator]:
+    """The built-in accelerators, with a user's file adding or replacing entries."""
+    entries = _read(CATALOGUE)
+    if extra is not None:
+        entries.update(_read(extra))
+    return entries
+
+
+def find(name: str, extra: Path | None = None) -> Accelerator:
+    entries = catalogue(extra)
+    key = name.strip().lower()
+    if key not in entries:
+        raise ScalecalcError(f"--gpu: unknown accelerator {name!r}; choose one of {', '.join(entries)} "
+                             "(scalecalc hardware lists them), or add it with --accelerators FILE.")
+    return entries[key]
+
+
+def _read(path: Path) -> dict[str, Accelerator]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as error:
+        raise ScalecalcError(f"accelerator file {path}: cannot be read ({error.strerror}).") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ScalecalcError(f"accelerator file {path}: not valid TOML ({error}).") from None
+    entries = {}
+    for key, entry in data.items():
+        where = f"accelerator file {path}: [{key}]"
+        if not isinstance(entry, dict):
+            raise ScalecalcError(f"{where} must be a table with name, peak_flops and source.")
+        unknown = set(entry) - {"name", "peak_flops", "source"}
+        if unknown:
+            raise ScalecalcError(f"{where}: key {sorted(unknown)[0]} is not recognised; use name, "
+                                 "peak_flops and source.")
+        peak = entry.get("peak_flops")
+        number = isinstance(peak, int | float) and not isinstance(peak, bool)
+        if not number or not math.isfinite(peak) or peak <= 0:
+            raise ScalecalcError(f"{where}: key peak_flops must be a positive number of FLOP/s, "
+                                 f"not {peak!r}.")
+        entries[key.lower()] = Accelerator(key.lower(), str(entry.get("name", key)), float(peak),
+                                           str(entry.get("source", "user file")))
+    return entries

@@ -1,0 +1,74 @@
+"""Inference-aware sizing (Sardana et al. 2023, arXiv 2401.00448; REFERENCE.md §4).
+
+For a target loss ℓ and a lifetime inference demand of T tokens, choose N and D to minimize
+6·N·D + 2·N·T subject to L(N, D) = ℓ. Along the iso-loss curve D is a function of N, and the
+optimum is where d(total)/d(ln N) = 6·N·D·(1 + d ln D/d ln N) + 2·N·T crosses zero; it is found
+by the bisection in optimize.py. With T = 0 it is the least-compute point of REFERENCE §1.
+The same problem in dollars is this one with T scaled by the price ratio of inference to training
+FLOPs, which is how `cost_ratio` enters.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scalecalc import optimize, solve
+from scalecalc.errors import ScalecalcError
+from scalecalc.laws import ChinchillaLaw
+from scalecalc.presets import Preset
+from scalecalc.records import InferencePlan
+
+INFERENCE_FLOPS_PER_PARAM_TOKEN = 2.0
+
+
+def tokens_on_iso_loss(law: ChinchillaLaw, params: np.ndarray, loss: float) -> np.ndarray:
+    """D with L(N, D) = loss: B/D^β = loss − E − A/N^α (inf where N alone cannot get there)."""
+    data_part = loss - law.E - law.params_term(params)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(data_part > 0, np.power(law.B / data_part, 1 / law.beta), np.inf)
+
+
+def plan(preset: Preset, loss: float, inference_tokens: float, cost_ratio: float = 1.0) -> InferencePlan:
+    """The run reaching `loss` with the least training plus inference compute (or cost)."""
+    law = preset.law
+    if not isinstance(law, ChinchillaLaw):
+        raise ScalecalcError(f"--inference-tokens needs a preset with a Chinchilla-form law; {preset.name} "
+                             "has none. Use chinchilla, chinchilla-exact or besiroglu.")
+    if inference_tokens < 0:
+        raise ScalecalcError("--inference-tokens: give a token count of 0 or more.")
+    c0 = preset.flops_per_param_token
+    base_n, base_d = solve.least_compute_for_loss(preset, loss)  # checks loss > E; the T = 0 point
+    weighted = INFERENCE_FLOPS_PER_PARAM_TOKEN * inference_tokens * cost_ratio
+
+    # Smallest N that can reach the loss at all: A/N^α = loss − E.
+    log_n_min = np.log(law.A / (loss - law.E)) / law.alpha
+
+    def slope(log_n: np.ndarray) -> np.ndarray:
+        n = np.exp(log_n)
+        d = tokens_on_iso_loss(law, n, loss)
+        data_part = law.data_term(d)
+        d_log_d = -(law.alpha * law.params_term(n)) / (law.beta * data_part)  # d ln D / d ln N
+        return c0 * n * d * (1 + d_log_d) + weighted * n
+
+    log_base = np.log(float(base_n))
+    if weighted == 0:
+        params = float(base_n)
+    else:
+        # Inference cost grows with N, so the optimum is a smaller model trained longer: between the
+        # smallest N that can reach the loss (where D, and the slope, run to -inf) and the T = 0 point
+        # (where the slope is 2·N·T > 0).
+        lowest = np.array(log_n_min + 1e-12 * max(1.0, abs(log_n_min)))
+        params = float(np.exp(optimize.bisect_increasing(slope, lowest, np.array(log_base))))
+    tokens = float(tokens_on_iso_loss(law, np.array(params), loss))
+    base_train = c0 * float(base_n) * float(base_d)
+    train = c0 * params * tokens
+    serving = INFERENCE_FLOPS_PER_PARAM_TOKEN * inference_tokens
+    return InferencePlan(
+        preset=preset.name, loss=loss, inference_tokens=inference_tokens,
+        params=params, tokens=tokens, tokens_per_param=tokens / params,
+        train_flops=train, inference_flops=serving * params, total_flops=train + serving * params,
+        optimal_params=float(base_n), optimal_tokens=float(base_d),
+        optimal_train_flops=base_train, optimal_total_flops=base_train + serving * float(base_n),
+        params_ratio=params / float(base_n), tokens_ratio=tokens / float(base_d),
+        total_flops_ratio=(train + serving * params) / (base_train + serving * float(base_n)),
+    )
