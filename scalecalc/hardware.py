@@ -69,7 +69,9 @@ class Hardware:
 
 def cost_fields(hardware: Hardware, flops: np.ndarray | float) -> HardwareFields:
     """The time and money a record's compute takes on this hardware."""
-    return HardwareFields(accelerator=hardware.accelerator.key, accelerators=hardware.count,
+    count = hardware.count
+    whole = int(count) if count is not None and float(count).is_integer() else count
+    return HardwareFields(accelerator=hardware.accelerator.key, accelerators=whole,
                           mfu=hardware.mfu, gpu_hours=hardware.accelerator_hours(flops),
                           days=hardware.days(flops), dollars=hardware.dollars(flops))
 
