@@ -159,6 +159,16 @@ def fit_runs(runs: Runs, *, delta: float = 1e-3, grid: str = "fast") -> Fit:
                converged, runs, delta, grid, warnings)
 
 
+def score(runs: Runs, law: ChinchillaLaw, *, delta: float = 1e-3, draws: np.ndarray | None = None,
+          source: str = "preset") -> Fit:
+    """A given law held against runs, without fitting: the objective and residuals it has there."""
+    x = np.array([np.log(law.A), np.log(law.B), np.log(law.E), law.alpha, law.beta])
+    objective = float(_objective(runs, delta)(x[None, :], np.zeros(1, dtype=int))[0][0])
+    residual = np.log(law.loss(runs.params, runs.tokens)) - np.log(runs.loss)
+    return Fit(law, x, objective, float(np.sqrt(np.mean(residual**2))), 0, 0, True, runs, delta, source,
+               draws=draws)
+
+
 def _distinct_best(x: np.ndarray, fun: np.ndarray, count: int) -> np.ndarray:
     """Indices of the `count` lowest objectives, skipping end points that coincide."""
     order = np.argsort(fun)
