@@ -15,7 +15,7 @@ from typing import Any
 
 from scalecalc import presets as preset_files
 from scalecalc.errors import ScalecalcError
-from scalecalc.hardware import DEFAULT_MFU, Hardware, find
+from scalecalc.hardware import Hardware, from_settings
 from scalecalc.presets import Preset
 from scalecalc.quantities import parse_quantity
 from scalecalc.records import CheckResult
@@ -80,25 +80,6 @@ def _needs(quantity: str, preset: str) -> str:
             "loss": f"a preset with a loss law ({preset} has none)"}[quantity]
 
 
-def hardware_from(gpu: str | None, gpus: Any, mfu: Any, price: Any, accelerators: str | None,
-                  where: str = "") -> Hardware | None:
-    """Hardware from command-line strings or plan-file values; None when no accelerator is named."""
-    if gpu is None:
-        stray = [name for name, value in (("gpus", gpus), ("mfu", mfu), ("price", price))
-                 if value is not None]
-        if stray:
-            raise ScalecalcError(f"{where}{stray[0]} describes an accelerator: add gpu (for example h100).")
-        return None
-    count = parse_quantity(gpus, f"{where}gpus") if gpus is not None else None
-    if count is not None and count < 1:
-        raise ScalecalcError(f"{where}gpus: {gpus} is less than one accelerator.")
-    utilization = parse_quantity(mfu, f"{where}mfu") if mfu is not None else DEFAULT_MFU
-    if utilization > 1:
-        raise ScalecalcError(f"{where}mfu: {mfu} is above 1; utilization is a fraction, such as 0.4.")
-    cost = parse_quantity(price, f"{where}price") if price is not None else None
-    return Hardware(find(str(gpu), Path(accelerators) if accelerators else None), count, utilization, cost)
-
-
 def read_plan(path: Path) -> list[PlannedRun]:
     """The runs of a plan file, each with its limits; file-wide settings apply to every run."""
     try:
@@ -131,8 +112,8 @@ def read_plan(path: Path) -> list[PlannedRun]:
             values[key] = locate.number(index, key, run[key], name)
         setting = {key: run.get(key, data.get(key)) for key in (*HARDWARE_KEYS, "preset")}
         try:
-            hardware = hardware_from(setting["gpu"], setting["gpus"], setting["mfu"], setting["price"],
-                                     setting["accelerators"])
+            hardware = from_settings(setting["gpu"], setting["gpus"], setting["mfu"], setting["price"],
+                                     setting["accelerators"], prefix="")
             preset = preset_files.load(str(setting["preset"] or preset_files.DEFAULT_PRESET))
         except ScalecalcError as error:
             raise locate.error(index, next((k for k in (*HARDWARE_KEYS, "preset") if k in run), "gpu"),

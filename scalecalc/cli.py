@@ -619,33 +619,9 @@ def _one_question(given: dict[str, str | None], hardware: Any,
 def _hardware(gpu: str | None, gpus: str | None, mfu: str | None, price: str | None,
               accelerators: str | None) -> Any:
     """The training hardware, or None when --gpu is not given."""
-    if gpu is None:
-        stray = [name for name, value in (("--gpus", gpus), ("--mfu", mfu), ("--price", price),
-                                          ("--accelerators", accelerators)) if value is not None]
-        if stray:
-            raise ScalecalcError(f"{stray[0]} describes an accelerator: add --gpu NAME "
-                                 "(for example --gpu h100).")
-        return None
-    from pathlib import Path
-
     from scalecalc import hardware
 
-    count = parse_quantity(gpus, "--gpus") if gpus is not None else None
-    if count is not None and count < 1:
-        raise ScalecalcError(f"--gpus: {gpus} is less than one accelerator.")
-    return hardware.Hardware(hardware.find(gpu, Path(accelerators) if accelerators else None), count,
-                             _mfu(mfu, "--mfu"), parse_quantity(price, "--price") if price else None)
-
-
-def _mfu(text: str | None, name: str) -> float:
-    from scalecalc.hardware import DEFAULT_MFU
-
-    if text is None:
-        return DEFAULT_MFU
-    value = parse_quantity(text, name)
-    if value > 1:
-        raise ScalecalcError(f"{name}: {text} is above 1; utilization is a fraction, such as 0.4.")
-    return value
+    return hardware.from_settings(gpu, gpus, mfu, price, accelerators)
 
 
 def _serving(training: Any, gpu: str | None, mfu: str | None, price: str | None,
@@ -662,7 +638,7 @@ def _serving(training: Any, gpu: str | None, mfu: str | None, price: str | None,
 
     accelerator = hardware.find(gpu, Path(accelerators) if accelerators else None) if gpu \
         else training.accelerator
-    return hardware.Hardware(accelerator, None, _mfu(mfu, "--inference-mfu"),
+    return hardware.Hardware(accelerator, None, hardware.parse_mfu(mfu, "--inference-mfu"),
                              parse_quantity(price, "--inference-price"))
 
 
@@ -689,9 +665,12 @@ def _priced(records: list[Any], hardware: Any) -> list[Any]:
     from scalecalc.hardware import cost_fields
     from scalecalc.records import extend
 
-    return [extend(record, cost_fields(hardware, getattr(record, "flops", None)
-                                       if hasattr(record, "flops") else record.train_flops))
-            for record in records]
+    return [extend(record, cost_fields(hardware, _training_flops(record))) for record in records]
+
+
+def _training_flops(record: Any) -> Any:
+    """The training compute a record describes (an inference plan calls it train_flops)."""
+    return record.flops if hasattr(record, "flops") else record.train_flops
 
 
 def _optimal(item: Preset, ci: float | None, **question: Any) -> Any:
@@ -731,8 +710,8 @@ def _emit(chosen: list[Preset], records: list[Any], fmt: OutputFormat, *, title:
           transpose: bool, warnings: list[str] | None = None) -> None:
     """Warn about extrapolation and the like (stderr), then write the records (stdout)."""
     for item, record in zip(chosen, records, strict=True):
-        flops = getattr(record, "flops", getattr(record, "train_flops", None))
-        warning = item.range_warning(params=record.params, tokens=record.tokens, flops=flops)
+        warning = item.range_warning(params=record.params, tokens=record.tokens,
+                                     flops=_training_flops(record))
         if warning:
             typer.echo(warning, err=True)
     for warning in warnings or []:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
-
 from scalecalc import solve
 from scalecalc.errors import ScalecalcError
 from scalecalc.laws import DataConstrainedLaw
@@ -61,8 +59,3 @@ def repetition_warning(preset: Preset, run: RepeatedDataRun) -> str | None:
                 "effective data approaches U·(1 + R_D*)), so a bigger corpus or a bigger model pays more.")
     return None
 
-
-def check_unique(unique_tokens: float) -> float:
-    if not np.isfinite(unique_tokens) or unique_tokens <= 0:
-        raise ScalecalcError("--unique-tokens: give a positive token count, such as 100B.")
-    return unique_tokens

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from scalecalc.errors import ScalecalcError
+from scalecalc.quantities import parse_quantity
 from scalecalc.records import HardwareFields
 
 CATALOGUE = Path(__file__).resolve().parent / "accelerators.toml"
@@ -67,6 +68,38 @@ class Hardware:
         return dollars / self.price * SECONDS_PER_HOUR * self.effective_flops
 
 
+def parse_mfu(value: str | float | None, name: str) -> float:
+    """A utilization between 0 and 1 (DEFAULT_MFU when not given)."""
+    if value is None:
+        return DEFAULT_MFU
+    utilization = parse_quantity(value, name)
+    if utilization > 1:
+        raise ScalecalcError(f"{name}: {value} is above 1; utilization is a fraction, such as 0.4.")
+    return utilization
+
+
+def from_settings(gpu: str | None, gpus: str | float | None = None, mfu: str | float | None = None,
+                  price: str | float | None = None, accelerators: str | None = None,
+                  prefix: str = "--") -> Hardware | None:
+    """Hardware from command-line strings or plan-file values; None when no accelerator is named.
+
+    `prefix` makes the messages name options ("--gpus") or plan-file keys ("gpus").
+    """
+    if gpu is None:
+        stray = [name for name, value in (("gpus", gpus), ("mfu", mfu), ("price", price),
+                                          ("accelerators", accelerators)) if value is not None]
+        if stray:
+            raise ScalecalcError(f"{prefix}{stray[0]} describes an accelerator: add {prefix}gpu NAME "
+                                 "(for example h100).")
+        return None
+    count = parse_quantity(gpus, f"{prefix}gpus") if gpus is not None else None
+    if count is not None and count < 1:
+        raise ScalecalcError(f"{prefix}gpus: {gpus} is less than one accelerator.")
+    cost = parse_quantity(price, f"{prefix}price") if price is not None else None
+    return Hardware(find(str(gpu), Path(accelerators) if accelerators else None), count,
+                    parse_mfu(mfu, f"{prefix}mfu"), cost)
+
+
 def cost_fields(hardware: Hardware, flops: np.ndarray | float) -> HardwareFields:
     """The time and money a record's compute takes on this hardware."""
     count = hardware.count
@@ -88,7 +121,7 @@ def find(name: str, extra: Path | None = None) -> Accelerator:
     entries = catalogue(extra)
     key = name.strip().lower()
     if key not in entries:
-        raise ScalecalcError(f"--gpu: unknown accelerator {name!r}; choose one of {', '.join(entries)} "
+        raise ScalecalcError(f"unknown accelerator {name!r}; choose one of {', '.join(entries)} "
                              "(scalecalc hardware lists them), or add it with --accelerators FILE.")
     return entries[key]
 

@@ -207,6 +207,3 @@ def extend(record: Any, extra: Any) -> Any:
 def field_names(record_type: type) -> list[str]:
     return [item.name for item in fields(record_type)]
 
-
-def field_meta(record_type: type) -> dict[str, dict[str, str]]:
-    return {item.name: dict(item.metadata) for item in fields(record_type)}

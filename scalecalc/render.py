@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from scalecalc.quantities import format_count, format_flops, format_fraction
+from scalecalc.records import field_names
 
 FORMATS = ("table", "csv", "json")
 
@@ -32,13 +33,9 @@ HUMAN: dict[str, Callable[[Any], str]] = {
 }
 
 
-def columns(record_type: type) -> list[str]:
-    return [item.name for item in fields(record_type)]
-
-
 def column_values(record: Any) -> dict[str, list[Any]]:
     """One record as equal-length lists of plain Python values (str, float or None)."""
-    values = {name: _plain(getattr(record, name)) for name in columns(type(record))}
+    values = {name: _plain(getattr(record, name)) for name in field_names(type(record))}
     length = max((len(value) for value in values.values() if isinstance(value, np.ndarray)), default=1)
     return {name: value.tolist() if isinstance(value, np.ndarray) else [value] * length
             for name, value in values.items()}
@@ -61,7 +58,7 @@ def to_csv(records: Sequence[Any]) -> str:
         return ""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns(type(records[0])))
+    writer.writerow(field_names(type(records[0])))
     for record in records:
         # Converting a column at a time is much faster than letting csv format each float.
         text = [[_csv_text(value) for value in column] if column and not isinstance(column[0], float)
@@ -78,7 +75,7 @@ def to_json(records: Sequence[Any]) -> str:
     """A list of objects keyed like the CSV columns; a missing value is null."""
     import json  # only JSON output pays for the module
 
-    names = columns(type(records[0])) if records else []
+    names = field_names(type(records[0])) if records else []
     return json.dumps([dict(zip(names, row, strict=True)) for row in rows(records)], indent=2) + "\n"
 
 
@@ -88,7 +85,7 @@ def to_rich(records: Sequence[Any], *, title: str | None = None, transpose: bool
 
     record_type = type(records[0])
     meta = {item.name: item.metadata for item in fields(record_type)}
-    names = columns(record_type)
+    names = field_names(record_type)
     human = [[_human(value, meta[name]["kind"]) for name, value in zip(names, row, strict=True)]
              for row in rows(records)]
     table = Table(title=title, title_justify="left")
@@ -126,7 +123,7 @@ def to_text(records: Sequence[Any]) -> str:
     out quickly (rich measures every cell; 100,000 rows take minutes)."""
     record_type = type(records[0])
     kinds = [item.metadata["kind"] for item in fields(record_type)]
-    names = columns(record_type)
+    names = field_names(record_type)
     body = [[_human(value, kind) for value, kind in zip(row, kinds, strict=True)] for row in rows(records)]
     widths = [max(len(name), *(len(row[index]) for row in body)) for index, name in enumerate(names)]
     lines = ["  ".join(cell.ljust(width) if kind == "text" else cell.rjust(width)
