@@ -4,7 +4,6 @@ This is the only module that prints or exits. Every answer is computed before an
 written, so an error leaves stdout empty and a pipe never receives half a CSV.
 """
 
-from __future__ import annotations
 
 import sys
 from enum import StrEnum
@@ -41,8 +40,16 @@ app = typer.Typer(
 presets_app = typer.Typer(help="List the presets, or show one whole.", invoke_without_command=True)
 app.add_typer(presets_app, name="presets")
 plot_app = typer.Typer(help="Figures (PNG, SVG or PDF by the file's extension); needs the plot extra.",
-                       no_args_is_help=True)
+                       invoke_without_command=True)
 app.add_typer(plot_app, name="plot")
+
+
+@plot_app.callback()
+def plot_choice(ctx: typer.Context) -> None:
+    """Figures (PNG, SVG or PDF by the file's extension); needs the plot extra."""
+    if ctx.invoked_subcommand is None:
+        raise ScalecalcError("choose a figure: scalecalc plot isoflop, frontier, contour or fit "
+                             "(scalecalc plot --help says more).")
 
 PresetOption = Annotated[
     list[str] | None,
@@ -752,10 +759,30 @@ def _print_table(records: list[Any], *, title: str, transpose: bool) -> None:
     Console(width=max(80, needed.maximum)).print(table)
 
 
+def _only(name: str) -> typer.Typer:
+    """A group holding just the named command (or sub-group), for running it.
+
+    Typer turns every command's signature into options on each call; with a dozen commands that
+    is a good part of start-up, so only the one being run is built. The full app still answers
+    `scalecalc --help` and unknown names.
+    """
+    slim = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    slim.callback()(lambda: None)  # a group, so the command keeps its name in usage lines
+    for info in app.registered_commands:
+        if (info.name or info.callback.__name__.replace("_", "-")) == name:
+            slim.registered_commands.append(info)
+            return slim
+    for group in app.registered_groups:
+        if group.name == name:
+            slim.registered_groups.append(group)
+            return slim
+    return app
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app and turn every failure into one line on stderr."""
-    command = typer.main.get_command(app)
     args = sys.argv[1:] if argv is None else argv
+    command = typer.main.get_command(_only(args[0]) if args else app)
     if not args:  # a usage error: the help goes to stderr, stdout stays empty
         import contextlib
 

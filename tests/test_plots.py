@@ -127,3 +127,8 @@ def test_other_commands_never_import_matplotlib() -> None:
             "sys.stderr.write(str(any(m.startswith('matplotlib') for m in sys.modules)))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stderr.strip().endswith("False")
+
+
+def test_bare_plot_asks_for_a_figure(run_inprocess) -> None:
+    result = run_inprocess("plot")
+    assert result.code == 2 and result.stdout == "" and "choose a figure" in result.stderr
