@@ -18,7 +18,7 @@ from scalecalc.errors import ScalecalcError
 from scalecalc.hardware import Hardware, from_settings
 from scalecalc.presets import Preset
 from scalecalc.quantities import parse_quantity
-from scalecalc.records import CheckResult
+from scalecalc.records import Value, record_field
 
 # limit -> (planned quantity, True when the planned value must not exceed the limit)
 LIMITS: dict[str, tuple[str, bool]] = {
@@ -33,6 +33,18 @@ LIMITS: dict[str, tuple[str, bool]] = {
 HARDWARE_KEYS = ("gpu", "gpus", "mfu", "price", "accelerators")
 RUN_KEYS = {"name", "params", "tokens", "preset", "limits", *HARDWARE_KEYS}
 TOP_KEYS = {"preset", "limits", "run", *HARDWARE_KEYS}
+
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One limit of one planned run: `scalecalc check`."""
+
+    run: str = record_field("text", "planned run")
+    check: str = record_field("text", "limit checked")
+    limit: Value = record_field("number", "the limit")
+    planned: Value = record_field("number", "the plan's value")
+    verdict: str = record_field("text", "PASS or FAIL")
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,33 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from scalecalc import solve
 from scalecalc.errors import ScalecalcError
 from scalecalc.laws import DataConstrainedLaw
 from scalecalc.presets import Preset
-from scalecalc.records import RepeatedDataRun
+from scalecalc.records import Value, record_field
+
+
+@dataclass(frozen=True)
+class RepeatedDataRun:
+    """A run on a corpus of limited unique tokens (Muennighoff et al. 2023): `loss` and `optimal`."""
+
+    preset: str = record_field("text", "preset (coefficient set) that gave the answer")
+    params: Value = record_field("count", "model size N, parameters")
+    tokens: Value = record_field("count", "training tokens D, repeats included")
+    flops: Value = record_field("flops", "training compute C = 6·N·D, FLOPs")
+    unique_tokens: Value = record_field("count", "unique tokens U in the corpus")
+    epochs: Value = record_field("ratio", "D / U: passes over the unique data")
+    effective_tokens: Value = record_field("count", "D': what the tokens are worth as fresh data")
+    effective_params: Value = record_field("count", "N': what the parameters are worth")
+    loss: Value = record_field("loss", "predicted loss with the data repeated, nats per token")
+    fresh_loss: Value = record_field("loss", "predicted loss of the same N and D with unlimited unique data")
+    loss_penalty: Value = record_field("loss", "loss - fresh_loss: the cost of repeating")
+    unlimited_params: Value = record_field("count", "compute-optimal N at the same C with unlimited data")
+    unlimited_tokens: Value = record_field("count", "compute-optimal D at the same C with unlimited data")
+    unlimited_loss: Value = record_field("loss", "its predicted loss")
 
 
 def constrained(preset: Preset, unique_tokens: float) -> Preset:

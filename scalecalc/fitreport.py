@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,20 @@ import numpy as np
 from scalecalc.errors import ScalecalcError
 from scalecalc.fit import Fit
 from scalecalc.laws import ChinchillaLaw
-from scalecalc.records import FitValue
+from scalecalc.records import Value, record_field
 from scalecalc.solve import GOPHER_FLOPS
+
+
+@dataclass(frozen=True)
+class FitValue:
+    """One line of a fit report: a coefficient, a derived quantity, or a statistic of the fit."""
+
+    name: str = record_field("text", "coefficient or quantity")
+    value: Value = record_field("number", "best-fit value")
+    ci_low: Value = record_field("number", "lower end of the bootstrap percentile interval")
+    ci_high: Value = record_field("number", "upper end of the bootstrap percentile interval")
+    meaning: str = record_field("text", "what it is")
+
 
 COEFFICIENTS = (("E", "irreducible loss"), ("A", "parameter-term coefficient"),
                 ("B", "data-term coefficient"), ("alpha", "parameter exponent"), ("beta", "data exponent"))

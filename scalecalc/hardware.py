@@ -16,7 +16,30 @@ import numpy as np
 
 from scalecalc.errors import ScalecalcError
 from scalecalc.quantities import parse_quantity
-from scalecalc.records import HardwareFields
+from scalecalc.records import Value, record_field
+
+
+@dataclass(frozen=True)
+class AcceleratorInfo:
+    """One line of `scalecalc hardware`."""
+
+    name: str = record_field("text", "name to pass to --gpu")
+    accelerator: str = record_field("text", "what it is")
+    peak_flops: Value = record_field("flops", "peak dense 16-bit FLOP/s")
+    source: str = record_field("text", "where the figure comes from")
+
+
+@dataclass(frozen=True)
+class HardwareFields:
+    """Time and money for a record's compute, added when --gpu is given."""
+
+    accelerator: str = record_field("text", "accelerator (--gpu)")
+    accelerators: Value = record_field("number", "accelerators running at once (--gpus)")
+    mfu: Value = record_field("ratio", "model FLOPs utilization assumed (--mfu, default 0.40)")
+    gpu_hours: Value = record_field("count", "accelerator-hours: C / (peak FLOP/s · MFU) / 3600")
+    days: Value = record_field("number", "wall-clock days on --gpus accelerators")
+    dollars: Value = record_field("dollars", "cost at --price dollars per accelerator-hour")
+
 
 CATALOGUE = Path(__file__).resolve().parent / "accelerators.toml"
 DEFAULT_MFU = 0.40  # typical of large dense training (REFERENCE §7: 30-50%)

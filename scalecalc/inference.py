@@ -10,13 +10,50 @@ FLOPs, which is how `cost_ratio` enters.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from scalecalc import optimize, solve
 from scalecalc.errors import ScalecalcError
+from scalecalc.hardware import Hardware
 from scalecalc.laws import ChinchillaLaw
 from scalecalc.presets import Preset
-from scalecalc.records import InferencePlan
+from scalecalc.records import Value, extend, record_field
+
+
+@dataclass(frozen=True)
+class InferencePlan:
+    """The run that reaches a loss with the least training plus inference compute (Sardana et al.)."""
+
+    preset: str = record_field("text", "preset (coefficient set) that gave the answer")
+    loss: Value = record_field("loss", "target loss, nats per token")
+    inference_tokens: Value = record_field("count", "lifetime inference demand T, tokens")
+    params: Value = record_field("count", "inference-aware model size N")
+    tokens: Value = record_field("count", "inference-aware training tokens D")
+    tokens_per_param: Value = record_field("ratio", "D / N")
+    train_flops: Value = record_field("flops", "training compute 6·N·D")
+    inference_flops: Value = record_field("flops", "inference compute 2·N·T")
+    total_flops: Value = record_field("flops", "training plus inference compute")
+    optimal_params: Value = record_field("count", "compute-optimal N for this loss (T = 0)")
+    optimal_tokens: Value = record_field("count", "compute-optimal D for this loss (T = 0)")
+    optimal_train_flops: Value = record_field("flops", "training compute of the compute-optimal run")
+    optimal_total_flops: Value = record_field("flops", "its training plus inference compute at the same T")
+    params_ratio: Value = record_field("ratio", "params / optimal_params")
+    tokens_ratio: Value = record_field("ratio", "tokens / optimal_tokens")
+    total_flops_ratio: Value = record_field("ratio", "total_flops / optimal_total_flops")
+
+
+@dataclass(frozen=True)
+class InferenceCost:
+    """An InferencePlan priced on separate training and inference hardware."""
+
+    train_dollars: Value = record_field("dollars", "training cost")
+    inference_dollars: Value = record_field("dollars", "lifetime inference cost")
+    total_dollars: Value = record_field("dollars", "training plus inference cost")
+    optimal_total_dollars: Value = record_field("dollars", "the same for the compute-optimal (T = 0) run")
+    total_dollars_ratio: Value = record_field("ratio", "total_dollars / optimal_total_dollars")
+
 
 INFERENCE_FLOPS_PER_PARAM_TOKEN = 2.0
 
@@ -72,3 +109,19 @@ def plan(preset: Preset, loss: float, inference_tokens: float, cost_ratio: float
         params_ratio=params / float(base_n), tokens_ratio=tokens / float(base_d),
         total_flops_ratio=(train + serving * params) / (base_train + serving * float(base_n)),
     )
+
+
+def cost_ratio(training: Hardware, serving: Hardware) -> float:
+    """Dollars per inference FLOP over dollars per training FLOP: how much T weighs in dollars."""
+    if training.price is None or serving.price is None:
+        raise ScalecalcError("pricing inference needs a training --price and an --inference-price.")
+    return (serving.price / serving.effective_flops) / (training.price / training.effective_flops)
+
+
+def priced(plan_: InferencePlan, training: Hardware, serving: Hardware) -> object:
+    """The plan with its training, inference and total dollars, and the compute-optimal total."""
+    train = training.dollars(plan_.train_flops)
+    serve = serving.dollars(plan_.inference_flops)
+    base = training.dollars(plan_.optimal_train_flops) + serving.dollars(
+        plan_.optimal_total_flops - plan_.optimal_train_flops)
+    return extend(plan_, InferenceCost(train, serve, train + serve, base, (train + serve) / base))

@@ -8,7 +8,7 @@ one row per draw, and the interval is the central percentiles across rows.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -16,7 +16,31 @@ from scalecalc import solve
 from scalecalc.errors import ScalecalcError
 from scalecalc.laws import ChinchillaLaw
 from scalecalc.presets import Preset
-from scalecalc.records import AllocationInterval
+from scalecalc.records import Value, record_field
+
+
+@dataclass(frozen=True)
+class AllocationInterval:
+    """An Allocation with percentile intervals over a preset's uncertainty draws (--ci)."""
+
+    preset: str = record_field("text", "preset (coefficient set) that gave the answer")
+    params: Value = record_field("count", "model size N, parameters (central estimate)")
+    params_low: Value = record_field("count", "lower end of N's interval")
+    params_high: Value = record_field("count", "upper end of N's interval")
+    tokens: Value = record_field("count", "training tokens D (central estimate)")
+    tokens_low: Value = record_field("count", "lower end of D's interval")
+    tokens_high: Value = record_field("count", "upper end of D's interval")
+    flops: Value = record_field("flops", "training compute C = 6·N·D, FLOPs")
+    flops_low: Value = record_field("flops", "lower end of C's interval")
+    flops_high: Value = record_field("flops", "upper end of C's interval")
+    tokens_per_param: Value = record_field("ratio", "D / N (central estimate)")
+    tokens_per_param_low: Value = record_field("ratio", "lower end of D/N's interval")
+    tokens_per_param_high: Value = record_field("ratio", "upper end of D/N's interval")
+    loss: Value = record_field("loss", "predicted loss, nats per token")
+    loss_low: Value = record_field("loss", "lower end of the loss interval")
+    loss_high: Value = record_field("loss", "upper end of the loss interval")
+    ci: Value = record_field("ratio", "interval width in percent (central percentiles of the draws)")
+
 
 SAMPLES = 4000  # draws sampled from a covariance
 SEED = 0  # fixed, so the same question always gets the same interval

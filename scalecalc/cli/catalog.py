@@ -1,0 +1,66 @@
+"""`scalecalc presets`: list the coefficient sets, or show one whole."""
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from scalecalc import presets as preset_files
+from scalecalc.cli.app import (
+    FormatOption,
+    OutputFormat,
+    presets_app,
+    write,
+)
+from scalecalc.records import PresetInfo
+
+
+@presets_app.callback()
+def presets_list(ctx: typer.Context, format: FormatOption = OutputFormat.table) -> None:
+    """The built-in presets: name, law, allocation and source."""
+    if ctx.invoked_subcommand is not None:
+        return
+    records = []
+    for name in preset_files.builtin_names():
+        item = preset_files.load(name)
+        records.append(PresetInfo(name=name, law=item.law.form if item.law else "none",
+                                  allocation=item.allocation_kind, source=item.source,
+                                  summary=item.summary))
+    write(records, format, title="Presets (use with --preset NAME)", transpose=False)
+
+
+@presets_app.command("show")
+def presets_show(
+    name: Annotated[str, typer.Argument(help="A built-in name or a path to a preset file.")],
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """Print one preset whole: the TOML file itself, or its contents as JSON or CSV."""
+    import tomllib
+
+    item = preset_files.load(name)
+    text = item.path.read_text(encoding="utf-8")
+    if format is OutputFormat.table:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    data = tomllib.loads(text)
+    if format is OutputFormat.json:
+        import json
+
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    import csv
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["key", "value"])
+    writer.writerows(_flatten(data))
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    items: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            items.extend(_flatten(value, f"{prefix}{key}."))
+        else:
+            items.append((f"{prefix}{key}", " ".join(map(str, value)) if isinstance(value, list)
+                          else value))
+    return items

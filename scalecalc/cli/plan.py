@@ -1,0 +1,228 @@
+"""Planning commands: optimal, loss, tokens and table."""
+
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+
+from scalecalc import solve
+from scalecalc.cli.app import (
+    AcceleratorsOption,
+    CiOption,
+    DaysOption,
+    DollarsOption,
+    FormatOption,
+    GpuOption,
+    GpusOption,
+    MfuOption,
+    OutputFormat,
+    PresetOption,
+    PriceOption,
+    SetOption,
+    UniqueOption,
+    app,
+    emit,
+    load_presets,
+    one_question,
+    priced,
+    training_hardware,
+)
+from scalecalc.errors import ScalecalcError
+from scalecalc.presets import Preset
+from scalecalc.quantities import parse_quantity, parse_quantity_list
+
+
+@app.command(epilog="Examples: scalecalc optimal --flops 1e24 | scalecalc optimal --params 70B "
+             "--preset besiroglu | scalecalc optimal --gpu h100 --gpus 2048 --days 30 | scalecalc "
+             "optimal --loss 2.0 --inference-tokens 2T | scalecalc optimal --flops 1e23 "
+             "--unique-tokens 100B --preset muennighoff")
+def optimal(
+    flops: Annotated[str | None, typer.Option(help="Training budget in FLOPs, e.g. 1e24.")] = None,
+    params: Annotated[str | None, typer.Option(help="Model size N, e.g. 70B.")] = None,
+    tokens: Annotated[str | None, typer.Option(help="Training tokens D, e.g. 1.4T.")] = None,
+    loss: Annotated[str | None, typer.Option(help="Target loss (nats/token): the cheapest run "
+                                             "that reaches it.")] = None,
+    days: DaysOption = None,
+    dollars: DollarsOption = None,
+    inference_tokens: Annotated[str | None, typer.Option(
+        help="With --loss: lifetime inference tokens T; minimize training + 2·N·T.",
+        rich_help_panel="Inference")] = None,
+    inference_gpu: Annotated[str | None, typer.Option(
+        help="Accelerator that serves the model (default: --gpu).", rich_help_panel="Inference")] = None,
+    inference_mfu: Annotated[str | None, typer.Option(
+        help="Utilization when serving (default 0.40).", rich_help_panel="Inference")] = None,
+    inference_price: Annotated[str | None, typer.Option(
+        help="Dollars per serving accelerator-hour: with --price, minimize dollars.",
+        rich_help_panel="Inference")] = None,
+    unique_tokens: UniqueOption = None,
+    preset: PresetOption = None,
+    set_: SetOption = None,
+    ci: CiOption = None,
+    gpu: GpuOption = None,
+    gpus: GpusOption = None,
+    mfu: MfuOption = None,
+    price: PriceOption = None,
+    accelerators: AcceleratorsOption = None,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """The compute-optimal N, D, C and loss, fixed by exactly one of the budget options."""
+    hardware = training_hardware(gpu, gpus, mfu, price, accelerators)
+    key, value = one_question({"flops": flops, "params": params, "tokens": tokens, "loss": loss,
+                                "days": days, "dollars": dollars}, hardware)
+    chosen = load_presets(preset, need_law=key == "loss", need_uncertainty=ci is not None, overrides=set_)
+    warnings: list[str] = []
+    if inference_tokens is not None:
+        if key != "loss" or ci is not None or unique_tokens is not None:
+            raise ScalecalcError("--inference-tokens goes with --loss (the loss to reach), not with "
+                                 "--flops, --params, --tokens, --ci or --unique-tokens.")
+        from scalecalc import inference
+
+        demand = parse_quantity(inference_tokens, "--inference-tokens", allow_zero=True)
+        serving = _serving(hardware, inference_gpu, inference_mfu, inference_price, accelerators)
+        ratio = 1.0 if serving is None else inference.cost_ratio(hardware, serving)
+        records: list[Any] = [inference.plan(item, value, demand, ratio) for item in chosen]
+        if serving is not None:
+            records = [inference.priced(record, hardware, serving) for record in records]
+        title = "Inference-aware run"
+    elif unique_tokens is not None:
+        if ci is not None:
+            raise ScalecalcError("--ci and --unique-tokens cannot be combined yet; drop one of them.")
+        from scalecalc import datalimited
+
+        unique = parse_quantity(unique_tokens, "--unique-tokens")
+        records = [datalimited.optimal(item, unique, **{key: value}) for item in chosen]
+        warnings = [w for item, r in zip(chosen, records, strict=True)
+                    if (w := datalimited.repetition_warning(item, r))]
+        title = "Compute-optimal run with limited unique data"
+    else:
+        records = [_optimal(item, ci, **{key: value}) for item in chosen]
+        title = "Compute-optimal run"
+    emit(chosen, priced(records, hardware), format, title=title, transpose=True, warnings=warnings)
+
+
+@app.command(name="loss", epilog="Examples: scalecalc loss --params 70B --tokens 1.4T --preset all | "
+             "scalecalc loss --params 7B --tokens 2T --unique-tokens 100B --preset muennighoff")
+def loss_command(
+    params: Annotated[str, typer.Option(help="Model size N, e.g. 70B.")],
+    tokens: Annotated[str, typer.Option(help="Training tokens D, e.g. 1.4T.")],
+    unique_tokens: UniqueOption = None,
+    preset: PresetOption = None,
+    set_: SetOption = None,
+    gpu: GpuOption = None,
+    gpus: GpusOption = None,
+    mfu: MfuOption = None,
+    price: PriceOption = None,
+    accelerators: AcceleratorsOption = None,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """The loss a law predicts for a run, its terms, and what it gives away to the optimum."""
+    hardware = training_hardware(gpu, gpus, mfu, price, accelerators)
+    n, d = parse_quantity(params, "--params"), parse_quantity(tokens, "--tokens")
+    chosen = load_presets(preset, need_law=True, overrides=set_)
+    warnings: list[str] = []
+    if unique_tokens is not None:
+        from scalecalc import datalimited
+
+        unique = parse_quantity(unique_tokens, "--unique-tokens")
+        records: list[Any] = [datalimited.assess(item, n, d, unique) for item in chosen]
+        warnings = [w for item, r in zip(chosen, records, strict=True)
+                    if (w := datalimited.repetition_warning(item, r))]
+    else:
+        records = [solve.assess_run(item, n, d) for item in chosen]
+    emit(chosen, priced(records, hardware), format, title="Predicted loss", transpose=True,
+          warnings=warnings)
+
+
+@app.command(epilog="Examples: scalecalc tokens --params 7B | scalecalc tokens --params 7B "
+             "--flops 1e23 | scalecalc tokens --params 7B --gpu a100 --gpus 512 --days 14")
+def tokens(
+    params: Annotated[str, typer.Option(help="Model size N, e.g. 7B.")],
+    flops: Annotated[str | None, typer.Option(help="A budget to spend at this N: the tokens it "
+                                              "buys (C/6N) and the loss that gives away.")] = None,
+    days: DaysOption = None,
+    dollars: DollarsOption = None,
+    preset: PresetOption = None,
+    set_: SetOption = None,
+    gpu: GpuOption = None,
+    gpus: GpusOption = None,
+    mfu: MfuOption = None,
+    price: PriceOption = None,
+    accelerators: AcceleratorsOption = None,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """How many tokens a model of size N should see, and the budget that takes."""
+    hardware = training_hardware(gpu, gpus, mfu, price, accelerators)
+    n = parse_quantity(params, "--params")
+    chosen = load_presets(preset, overrides=set_)
+    budgets = {"flops": flops, "days": days, "dollars": dollars}
+    if all(value is None for value in budgets.values()):
+        records: list[Any] = [solve.optimal(item, params=n) for item in chosen]
+        title = "Compute-optimal tokens"
+    else:
+        _, budget = one_question(budgets, hardware, what="--flops, --days or --dollars")
+        records = [solve.tokens_at_budget(item, n, budget) for item in chosen]
+        title = "Tokens a budget buys"
+    emit(chosen, priced(records, hardware), format, title=title, transpose=True)
+
+
+@app.command(epilog="Examples: scalecalc table --preset chinchilla-approach1 | scalecalc table "
+             "--flops 1e18:1e26 --per-decade 2 --preset all --format csv")
+def table(
+    params: Annotated[str | None, typer.Option(help="Rows by model size: a list such as "
+                                               "400M,1B,10B or a range 1B:1T.")] = None,
+    flops: Annotated[str | None, typer.Option(help="Rows by budget: a list such as 1e20,1e22 "
+                                              "or a range 1e18:1e26.")] = None,
+    per_decade: Annotated[int | None, typer.Option(help="Rows per decade of a range "
+                                                   "(default 1).")] = None,
+    preset: PresetOption = None,
+    set_: SetOption = None,
+    ci: CiOption = None,
+    gpu: GpuOption = None,
+    gpus: GpusOption = None,
+    mfu: MfuOption = None,
+    price: PriceOption = None,
+    accelerators: AcceleratorsOption = None,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """A Chinchilla-style table of N_opt, C, D_opt (default rows: the nine sizes of Table 3)."""
+    hardware = training_hardware(gpu, gpus, mfu, price, accelerators)
+    if params is not None and flops is not None:
+        raise ScalecalcError("give the table's rows as --params or as --flops, not both.")
+    if per_decade is not None and params is None and flops is None:
+        raise ScalecalcError("--per-decade goes with a range, such as --flops 1e18:1e26.")
+    sizes = parse_quantity_list(params, "--params", per_decade) if params else None
+    budgets = parse_quantity_list(flops, "--flops", per_decade) if flops else None
+    chosen = load_presets(preset, need_uncertainty=ci is not None, overrides=set_)
+    if ci is None:
+        records: list[Any] = [solve.table(item, params=sizes, flops=budgets) for item in chosen]
+    else:
+        rows = {"flops": budgets} if budgets is not None else {
+            "params": sizes if sizes is not None else np.array(solve.TABLE3_PARAMS)}
+        records = [_optimal(item, ci, **rows) for item in chosen]
+    emit(chosen, priced(records, hardware), format, title="Compute-optimal allocation", transpose=False)
+
+
+def _serving(training: Any, gpu: str | None, mfu: str | None, price: str | None,
+             accelerators: str | None) -> Any:
+    """Inference hardware for the dollars version, or None for the FLOPs version."""
+    if gpu is None and mfu is None and price is None:
+        return None
+    if training is None or training.price is None or price is None:
+        raise ScalecalcError("pricing inference needs the training --gpu and --price and an "
+                             "--inference-price (and optionally --inference-gpu, --inference-mfu).")
+    from pathlib import Path
+
+    from scalecalc import hardware
+
+    accelerator = hardware.find(gpu, Path(accelerators) if accelerators else None) if gpu \
+        else training.accelerator
+    return hardware.Hardware(accelerator, None, hardware.parse_mfu(mfu, "--inference-mfu"),
+                             parse_quantity(price, "--inference-price"))
+
+
+def _optimal(item: Preset, ci: float | None, **question: Any) -> Any:
+    if ci is None:
+        return solve.optimal(item, **question)
+    from scalecalc import uncertainty
+
+    return uncertainty.optimal_interval(item, ci, **question)
