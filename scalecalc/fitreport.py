@@ -35,7 +35,7 @@ def _derived(law: ChinchillaLaw, budgets: np.ndarray) -> dict[str, np.ndarray]:
     total = law.alpha + law.beta
     allocation = law.closed_form_allocation(6.0)
     values = {"a": law.beta / total, "b": law.alpha / total,
-              "G": (law.alpha * law.A / (law.beta * law.B)) ** (1 / total)}
+              "G": law.optimum_scale}
     for budget in budgets:
         n = allocation.params(budget)
         d = budget / (6 * n)

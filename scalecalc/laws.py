@@ -82,13 +82,16 @@ class ChinchillaLaw:
         """(∂L/∂ln N, ∂L/∂ln D): what the numeric solver follows."""
         return -self.alpha * self.params_term(params), -self.beta * self.data_term(tokens)
 
+    @property
+    def optimum_scale(self) -> ArrayLike:
+        """G = (αA/(βB))^(1/(α+β)) of Eq. 4, computed in logs."""
+        return np.exp(np.log(self.alpha * self.A / (self.beta * self.B)) / (self.alpha + self.beta))
+
     def closed_form_allocation(self, c0: float) -> PowerAllocation:
-        """Eq. 4: N_opt = G·(C/c0)^a with G = (αA/(βB))^(1/(α+β)), a = β/(α+β)."""
-        total = self.alpha + self.beta
-        log_g = np.log(self.alpha * self.A / (self.beta * self.B)) / total
-        exponent = self.beta / total
+        """Eq. 4: N_opt = G·(C/c0)^a with a = β/(α+β)."""
+        exponent = self.beta / (self.alpha + self.beta)
         # Coefficients may be arrays (one row per bootstrap draw): keep them as NumPy values.
-        return PowerAllocation(np.exp(log_g - exponent * np.log(c0)), exponent)
+        return PowerAllocation(self.optimum_scale * np.power(c0, -exponent), exponent)
 
     def least_compute_point(self, loss: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """N, D of the cheapest run reaching `loss` (> E): the reducible part splits β : α."""

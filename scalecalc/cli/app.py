@@ -82,7 +82,17 @@ FormatOption = Annotated[
 ]
 
 
-def read_text(name: str) -> str:
+def load_runs(name: str, columns: str | None, drop_highest_loss: int = 0,
+              min_tokens_per_param: float | None = None) -> Any:
+    """Runs from a CSV file (or - for stdin), with the exclusions the user asked for."""
+    from scalecalc import runs
+
+    source = "standard input" if name == "-" else name
+    data = runs.read_runs(_read_text(name), source, runs.parse_columns(columns))
+    return runs.exclude(data, drop_highest_loss, min_tokens_per_param)
+
+
+def _read_text(name: str) -> str:
     if name == "-":
         return sys.stdin.read()
     try:

@@ -9,8 +9,8 @@ from scalecalc.cli.app import (
     PresetOption,
     SetOption,
     load_presets,
+    load_runs,
     plot_app,
-    read_text,
 )
 from scalecalc.errors import ScalecalcError
 from scalecalc.quantities import parse_quantity, parse_quantity_list
@@ -118,12 +118,11 @@ def plot_fit(
     from dataclasses import replace
 
     from scalecalc import fit as fitting
-    from scalecalc import plots, runs
+    from scalecalc import plots
     from scalecalc.laws import ChinchillaLaw
 
     path = _plot_target(out, "fit")
-    data = runs.exclude(runs.read_runs(read_text(runs_file), "standard input" if runs_file == "-"
-                                       else runs_file, runs.parse_columns(columns)), drop_highest_loss)
+    data = load_runs(runs_file, columns, drop_highest_loss)
     if preset is not None:
         if bootstrap:
             raise ScalecalcError("--bootstrap refits the runs; with --preset the band comes from the "

@@ -8,7 +8,7 @@ from scalecalc.cli.app import (
     FormatOption,
     OutputFormat,
     app,
-    read_text,
+    load_runs,
     write,
 )
 from scalecalc.errors import ScalecalcError
@@ -42,7 +42,7 @@ def fit(
     from pathlib import Path
 
     from scalecalc import fit as fitting
-    from scalecalc import fitreport, runs
+    from scalecalc import fitreport
 
     if not 0 < ci < 100:
         raise ScalecalcError(f"--ci: {ci:g} is not a percentage between 0 and 100; use 90 or 95.")
@@ -54,9 +54,7 @@ def fit(
     target = Path(save) if save else None
     if target is not None and target.exists() and not force:
         raise ScalecalcError(f"--save: {target} exists; choose another name or add --force to replace it.")
-    data = runs.exclude(runs.read_runs(read_text(runs_file), "standard input" if runs_file == "-"
-                                       else runs_file, runs.parse_columns(columns)),
-                        drop_highest_loss, floor)
+    data = load_runs(runs_file, columns, drop_highest_loss, floor)
     for reason, count in data.excluded.items():
         typer.echo(f"note: excluded {count} run(s): {reason}.", err=True)
     with _status(f"Fitting {len(data)} runs from {len(fitting.grid_points(grid)):,} starts"):
