@@ -204,6 +204,9 @@ def fit_diagnostics(result: Fit, path: Path, ci: float = 95) -> Path:
     residuals.set_title("Residuals against N", fontsize=10)
 
     tail = (100 - ci) / 2
+    # One law whose coefficients are columns (a row per draw) gives every draw's curve at once.
+    drawn_law = None if result.draws is None else law.__class__(
+        *(column[:, None] for column in result.draws[:400].T))
     for group, (color, budget) in enumerate(zip(colors, budgets, strict=True)):
         members = groups == group
         curves.scatter(runs.params[members], runs.loss[members], s=14, color=color, edgecolors="none")
@@ -211,9 +214,8 @@ def fit_diagnostics(result: Fit, path: Path, ci: float = 95) -> Path:
                             np.log10(runs.params[members].max() * 1.5), 120)
         tokens = budget / (6 * sizes)
         curves.plot(sizes, law.loss(sizes, tokens), color=color, linewidth=1.5)
-        if result.draws is not None:
-            drawn = [law.__class__(*row).loss(sizes, tokens) for row in result.draws[:400]]
-            low, high = np.percentile(drawn, [tail, 100 - tail], axis=0)
+        if drawn_law is not None:
+            low, high = np.percentile(drawn_law.loss(sizes, tokens), [tail, 100 - tail], axis=0)
             curves.fill_between(sizes, low, high, color=color, alpha=0.18, linewidth=0)
     mapper = colormaps["viridis"]
     from matplotlib.cm import ScalarMappable
