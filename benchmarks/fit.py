@@ -9,7 +9,7 @@
 
     python benchmarks/fit.py [--baseline-every K]   # K > 1 times every K-th start, scaled up
 
-The reference data is read from ../shared/data beside the project.
+The reference data is read from examples/chinchilla_runs.csv.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 
 from scalecalc import fit, runs
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "chinchilla_fig4_svg_extracted.csv"
+DATA = Path(__file__).resolve().parents[1] / "examples" / "chinchilla_runs.csv"
 
 
 def timed(work):

@@ -1,7 +1,7 @@
 """Derive the covariance shipped in presets/besiroglu.toml (run once; prints the TOML lines).
 
 Besiroglu et al. (arXiv 2404.10102) publish standard errors but no covariance. This refits their
-240 runs (../shared/data, 5 highest-loss runs dropped) with `scalecalc fit`'s method, bootstraps
+240 runs (examples/chinchilla_runs.csv, 5 highest-loss runs dropped) with `scalecalc fit`'s method, bootstraps
 4,000 resamples as they did, and prints the covariance of (ln E, ln A, ln B, alpha, beta) together
 with the standard errors it implies, for comparison with the published ones.
 
@@ -17,7 +17,7 @@ import numpy as np
 
 from scalecalc import fit, runs
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "chinchilla_fig4_svg_extracted.csv"
+DATA = Path(__file__).resolve().parents[1] / "examples" / "chinchilla_runs.csv"
 PUBLISHED_SE = {"E": 0.02566, "A": 124.52, "B": 1293.28, "alpha": 0.01540, "beta": 0.02060}
 
 

@@ -18,7 +18,7 @@ settings.register_profile("scalecalc", deadline=None)
 settings.load_profile("scalecalc")
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+REFERENCE_RUNS = ROOT / "examples" / "chinchilla_runs.csv"
 
 
 @dataclass
@@ -30,11 +30,8 @@ class Result:
 
 @pytest.fixture(scope="session")
 def reference_csv() -> Path:
-    """The 245 runs digitized by Besiroglu et al. (../shared/data), or a skip saying why."""
-    path = SHARED_DATA / "chinchilla_fig4_svg_extracted.csv"
-    if not path.exists():
-        pytest.skip(f"reference data not found at {path}: it lives in ../shared/data beside the project")
-    return path
+    """The 245 runs digitized by Besiroglu et al., shipped in examples/ (see its README)."""
+    return REFERENCE_RUNS
 
 
 @pytest.fixture
