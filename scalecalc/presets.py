@@ -17,7 +17,7 @@ from scalecalc.quantities import format_count, format_flops
 _HERE = Path(__file__).resolve().parent
 # Inside a wheel the files sit in scalecalc/presets; in a source checkout, at the top of the repo.
 BUILTIN_DIRS = (_HERE / "presets", _HERE.parent / "presets")
-DEFAULT_PRESET = "chinchilla"
+DEFAULT_PRESET = "besiroglu"
 RANGE_KEYS = ("params", "tokens", "flops")
 
 _TOP_KEYS = {"name", "summary", "notes", "flops_per_param_token", "source", "law", "allocation",

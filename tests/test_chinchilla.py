@@ -59,7 +59,7 @@ def test_rounded_summary_forms() -> None:
     assert 1 / (6 * allocation.coefficient) == pytest.approx(0.3, abs=0.05)
     # And the answers themselves, over the paper's compute range, within what that rounding allows:
     flops = np.logspace(18, 24, 13)
-    params = scalecalc.optimal(flops=flops).params
+    params = scalecalc.optimal(flops=flops, preset="chinchilla").params
     slack = np.exp(0.005 * np.log(flops)) * (1 + 0.05 / 0.6)
     assert np.all(np.abs(np.log(params / (0.6 * flops**0.45))) <= np.log(slack))
 
@@ -93,7 +93,7 @@ def test_inverse_from_params_is_eq4_inverted() -> None:
     law = scalecalc.load_preset("chinchilla").law
     g = (law.alpha * law.A / (law.beta * law.B)) ** (1 / (law.alpha + law.beta))
     a = law.beta / (law.alpha + law.beta)
-    run = scalecalc.optimal(params=70e9)
+    run = scalecalc.optimal(params=70e9, preset="chinchilla")
     assert run.flops == pytest.approx(6 * (70e9 / g) ** (1 / a), rel=1e-12)
     assert run.params == 70e9
 
@@ -101,17 +101,17 @@ def test_inverse_from_params_is_eq4_inverted() -> None:
 def test_loss_report_terms_and_gap() -> None:
     """`loss --params 70B --tokens 1.4T`: terms add up and the gap is against the same budget."""
     law = scalecalc.load_preset("chinchilla").law
-    report = scalecalc.loss(70e9, 1.4e12)
+    report = scalecalc.loss(70e9, 1.4e12, preset="chinchilla")
     assert report.loss_irreducible == 1.69
     assert report.loss_params_term == pytest.approx(406.4 / 70e9**0.34, rel=1e-12)
     assert report.loss_data_term == pytest.approx(410.7 / 1.4e12**0.28, rel=1e-12)
     assert report.loss == pytest.approx(
         report.loss_irreducible + report.loss_params_term + report.loss_data_term, rel=1e-15)
     assert report.flops == pytest.approx(6 * 70e9 * 1.4e12)
-    best = scalecalc.optimal(flops=report.flops)
+    best = scalecalc.optimal(flops=report.flops, preset="chinchilla")
     assert report.optimal_params == pytest.approx(best.params, rel=1e-12)
     assert report.loss_gap == pytest.approx(report.loss - law.loss(best.params, best.tokens), rel=1e-9)
     assert report.loss_gap > 0
-    own = scalecalc.optimal(params=70e9)
+    own = scalecalc.optimal(params=70e9, preset="chinchilla")
     assert report.tokens_for_params == pytest.approx(own.tokens, rel=1e-9)
     assert report.tokens_multiple == pytest.approx(1.4e12 / own.tokens, rel=1e-9)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import scalecalc
+from scalecalc.presets import DEFAULT_PRESET
 from scalecalc.records import Allocation, RunReport, field_names
 
 COMMANDS = [
@@ -36,12 +37,12 @@ def test_every_command_and_format_through_the_console_script(run_installed, comm
     assert result.stdout.strip()
     if fmt == "json":
         rows = json.loads(result.stdout)
-        assert rows and all(row["preset"] == "chinchilla" for row in rows)
+        assert rows and all(row["preset"] == DEFAULT_PRESET for row in rows)
     elif fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(result.stdout)))
         assert rows and all(float(row["flops"]) > 0 for row in rows)
     else:
-        assert "chinchilla" in result.stdout
+        assert DEFAULT_PRESET in result.stdout
     assert "Traceback" not in result.stderr
 
 
@@ -89,10 +90,10 @@ def test_extrapolation_warns_on_stderr_and_keeps_stdout_clean(run_inprocess) -> 
     result = run_inprocess("optimal", "--flops", "1e26", "--format", "csv")
     assert result.code == 0
     assert result.stderr.count("\n") == 1
-    assert "warning: chinchilla was fitted on" in result.stderr
+    assert "warning: besiroglu was fitted on" in result.stderr
     assert "extrapolation" in result.stderr
     assert result.stdout.splitlines()[0].startswith("preset,params")
-    inside = run_inprocess("optimal", "--flops", "1e20", "--format", "csv")
+    inside = run_inprocess("optimal", "--flops", "1e21", "--format", "csv")
     assert inside.stderr == ""
 
 
@@ -136,7 +137,7 @@ BAD_INPUT = [
     (("optimal", "--params", "70Q"), "'70Q' is not a number"),
     (("optimal", "--flops", "1e24", "--params", "7B"), "exactly one of"),
     (("optimal",), "exactly one of"),
-    (("optimal", "--loss", "1.69"), "at or below chinchilla's irreducible loss E = 1.69"),
+    (("optimal", "--loss", "1.8172"), "at or below besiroglu's irreducible loss E = 1.8172"),
     (("optimal", "--loss", "1.0", "-p", "besiroglu"), "irreducible loss E = 1.8172"),
     (("optimal", "--loss", "2.0", "-p", "chinchilla-approach1"), "no loss law"),
     (("loss", "--params", "7B", "--tokens", "1T", "-p", "chinchilla-approach2"), "no loss law"),

@@ -156,7 +156,7 @@ def test_reference_fit_through_the_cli(run_inprocess, reference_csv: Path) -> No
 
 
 def test_ci_needs_uncertainty(run_inprocess) -> None:
-    result = run_inprocess("optimal", "--flops", "1e24", "--ci", "95")
+    result = run_inprocess("optimal", "--flops", "1e24", "-p", "chinchilla", "--ci", "95")
     assert result.code == 2 and "carries no uncertainty" in result.stderr and result.stdout == ""
     every = run_inprocess("optimal", "--flops", "1e22", "--preset", "all", "--ci", "95", "-f", "json")
     assert [row["preset"] for row in json.loads(every.stdout)] == ["besiroglu"]

@@ -20,7 +20,7 @@ SARDANA = presets.with_overrides(CHINCHILLA, ["alpha=0.336", "beta=0.283"])
 def test_zero_inference_is_the_least_compute_point() -> None:
     """T = 0 reduces to REFERENCE §1's least-compute point for the target loss."""
     plan = inference.plan(CHINCHILLA, 2.0, 0.0)
-    best = scalecalc.optimal(loss=2.0)
+    best = scalecalc.optimal(loss=2.0, preset=CHINCHILLA)
     assert plan.params == pytest.approx(best.params, rel=1e-12)
     assert plan.tokens == pytest.approx(best.tokens, rel=1e-12)
     assert plan.total_flops_ratio == pytest.approx(1.0, rel=1e-12)
@@ -59,16 +59,16 @@ def test_overrides_rename_and_recompute_the_closed_form() -> None:
 
 
 def test_cli_inference_in_flops_and_in_dollars(run_inprocess) -> None:
-    flops = run_inprocess("optimal", "--loss", "2.0", "--inference-tokens", "10T", "--set", "alpha=0.336",
-                          "--set", "beta=0.283", "-f", "json")
+    flops = run_inprocess("optimal", "--loss", "2.0", "--inference-tokens", "10T", "-p", "chinchilla",
+                          "--set", "alpha=0.336", "--set", "beta=0.283", "-f", "json")
     (row,) = json.loads(flops.stdout)
     assert row["preset"] == "chinchilla (alpha=0.336, beta=0.283)"
     assert row["total_flops"] == pytest.approx(row["train_flops"] + 2 * row["params"] * 1e13, rel=1e-12)
     assert row["total_flops_ratio"] < 1
     # Serving at a tenth of the training price per FLOP: the dollars optimum is nearer compute-optimal.
-    dollars = run_inprocess("optimal", "--loss", "2.0", "--inference-tokens", "10T", "--set", "alpha=0.336",
-                            "--set", "beta=0.283", "--gpu", "h100", "--price", "2", "--inference-price",
-                            "0.2", "-f", "json")
+    dollars = run_inprocess("optimal", "--loss", "2.0", "--inference-tokens", "10T", "-p", "chinchilla",
+                            "--set", "alpha=0.336", "--set", "beta=0.283", "--gpu", "h100", "--price", "2",
+                            "--inference-price", "0.2", "-f", "json")
     (priced,) = json.loads(dollars.stdout)
     assert row["params"] < priced["params"] < row["optimal_params"]
     assert priced["total_dollars"] == pytest.approx(priced["train_dollars"] + priced["inference_dollars"])

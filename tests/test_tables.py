@@ -93,14 +93,23 @@ def test_power_law_refit_to_table3_gives_the_preset() -> None:
     assert allocation.coefficient == pytest.approx(0.0992, abs=0.00005)  # REFERENCE: k ≈ 0.0992
 
 
-def test_kaplan_rule_in_pf_days() -> None:
-    """Kaplan Table 6: N_opt = 1.3e9 · C_min^0.73, C_min in PF-days (8.64e19 FLOPs)."""
+def test_kaplan_rule_in_pf_days_of_c_min() -> None:
+    """Kaplan Table 6: N_opt = 1.3e9 · C_min^0.73, C_min in PF-days (8.64e19 FLOPs), and a
+    training budget C = 2·C_min (Kaplan Eq. 5.5, 6.7)."""
     one_pf_day = 8.64e19
-    run = scalecalc.optimal(flops=one_pf_day, preset="kaplan")
+    run = scalecalc.optimal(flops=2 * one_pf_day, preset="kaplan")
     assert run.params == pytest.approx(1.3e9, rel=1e-12)
-    run = scalecalc.optimal(flops=1000 * one_pf_day, preset="kaplan")
+    run = scalecalc.optimal(flops=2000 * one_pf_day, preset="kaplan")
     assert run.params == pytest.approx(1.3e9 * 1000**0.73, rel=1e-12)
-    assert 6 * run.params * run.tokens == pytest.approx(1000 * one_pf_day, rel=1e-12)
+    assert 6 * run.params * run.tokens == pytest.approx(2000 * one_pf_day, rel=1e-12)
+
+
+def test_kaplan_as_hoffmann_app_d4_applies_it() -> None:
+    """Hoffmann et al. 2022 App. D.4: Kaplan's rule gives 4.68 billion parameters at 1e21 FLOPs
+    (1.3e9 · (5e20 / 8.64e19)^0.73 = 4.683e9). Taking C_min = C would give 7.77e9."""
+    run = scalecalc.optimal(flops=1e21, preset="kaplan")
+    assert run.params == pytest.approx(4.683e9, rel=1e-3)
+    assert run.params / 1e9 == pytest.approx(4.68, abs=0.005)
 
 
 def test_kaplan_joint_law_table2() -> None:

@@ -44,7 +44,7 @@ app.add_typer(plot_app, name="plot")
 PresetOption = Annotated[
     list[str] | None,
     typer.Option("--preset", "-p", help="Built-in name, path to a .toml preset, or 'all'. "
-                 "Repeat to compare presets. Default: chinchilla."),
+                 f"Repeat to compare presets. Default: {preset_files.DEFAULT_PRESET}."),
 ]
 CiOption = Annotated[
     float | None,

@@ -39,7 +39,7 @@ def check(
     min_tokens_per_param: LimitOption = None,
     max_tokens_per_param: LimitOption = None,
     preset: Annotated[str | None, typer.Option("--preset", "-p", help="Preset for max_loss "
-                                               "(default chinchilla).")] = None,
+                                               f"(default {preset_files.DEFAULT_PRESET}).")] = None,
     gpu: GpuOption = None,
     gpus: GpusOption = None,
     mfu: MfuOption = None,

@@ -79,7 +79,8 @@ def plot_frontier(
 def plot_contour(
     params: Annotated[str, typer.Option(help="Range of N, e.g. 1e7:1e13.")] = "1e7:1e13",
     tokens: Annotated[str, typer.Option(help="Range of D, e.g. 1e8:1e14.")] = "1e8:1e14",
-    preset: Annotated[str, typer.Option("--preset", "-p", help="One preset with a loss law.")] = "chinchilla",
+    preset: Annotated[str, typer.Option("--preset", "-p", help="One preset with a loss law.")
+                      ] = preset_files.DEFAULT_PRESET,
     set_: SetOption = None,
     out: OutOption = None,
 ) -> None:
