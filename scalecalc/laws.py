@@ -45,6 +45,26 @@ class PowerAllocation:
 
 
 @dataclass(frozen=True)
+class PowerLaw1D:
+    """L(x) = irreducible + (scale / (x / unit))^exponent: a loss law in one variable.
+
+    Kaplan et al. 2020 (Table 5) give three: L(N) for models trained to convergence on unlimited
+    data, L(D) for large models stopped early on D tokens, and L(C_min) along the compute frontier.
+    `unit` converts the user's quantity into the law's own (FLOPs into PF-days of C_min, say).
+    """
+
+    scale: float
+    exponent: float
+    unit: float = 1.0
+    irreducible: float = 0.0
+    label: str = ""  # what the law describes, with its source: shown beside its answers
+
+    def loss(self, value: ArrayLike) -> np.ndarray:
+        log_ratio = np.log(self.scale) - np.log(np.divide(value, self.unit))
+        return self.irreducible + np.exp(self.exponent * log_ratio)
+
+
+@dataclass(frozen=True)
 class ChinchillaLaw:
     """L(N, D) = E + A/N^α + B/D^β (Hoffmann et al. 2022, Eq. 2)."""
 

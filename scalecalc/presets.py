@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from scalecalc.errors import ScalecalcError
-from scalecalc.laws import LAW_FORMS, ChinchillaLaw, Law, PowerAllocation
+from scalecalc.laws import LAW_FORMS, ChinchillaLaw, Law, PowerAllocation, PowerLaw1D
 from scalecalc.quantities import format_count, format_flops
 
 _HERE = Path(__file__).resolve().parent
@@ -19,9 +19,11 @@ _HERE = Path(__file__).resolve().parent
 BUILTIN_DIRS = (_HERE / "presets", _HERE.parent / "presets")
 DEFAULT_PRESET = "besiroglu"
 RANGE_KEYS = ("params", "tokens", "flops")
+# One-variable laws a preset may carry, by the quantity they take: L(N), L(D), L(C).
+SINGLE_KEYS = ("params", "tokens", "flops")
 
-_TOP_KEYS = {"name", "summary", "notes", "flops_per_param_token", "source", "law", "allocation",
-             "fitted_range", "uncertainty"}
+_TOP_KEYS = {"name", "summary", "notes", "caution", "flops_per_param_token", "source", "law",
+             "allocation", "single", "fitted_range", "uncertainty"}
 _SOURCE_KEYS = {"citation", "arxiv", "location", "url"}
 _ALLOCATION_KEYS = {"form", "coefficient", "exponent", "flops_unit", "note"}
 
@@ -49,6 +51,10 @@ class Preset:
     # (ln E, ln A, ln B, alpha, beta) around the law's own values. Either lets --ci work.
     draws: np.ndarray | None = None
     covariance: np.ndarray | None = None
+    # One-variable laws by the quantity they take ("params", "tokens", "flops"), e.g. Kaplan's.
+    single: dict[str, PowerLaw1D] = field(default_factory=dict)
+    # A line for stderr whenever this preset answers: what a user must know to read its numbers.
+    caution: str = ""
 
     @property
     def has_uncertainty(self) -> bool:
@@ -71,7 +77,9 @@ class Preset:
             beyond = (array < low * (1 - 1e-9)) | (array > high * (1 + 1e-9))
             if beyond.any():
                 show = format_flops if key == "flops" else format_count
-                outside.append(f"{key} from {show(low)} to {show(high)}")
+                # A lower bound of 0 means the source reports only the upper one.
+                span = f"from {show(low)} to {show(high)}" if low > 0 else f"up to {show(high)}"
+                outside.append(f"{key} {span}")
                 rows_outside = rows_outside | beyond
         if not outside:
             return None
@@ -230,11 +238,13 @@ class _Reader:
         value = self.data.get(key)
         if value is None:
             return None
+        # The low end may be 0 where a source reports only an upper bound.
         ok = isinstance(value, list) and len(value) == 2 and all(
-            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v > 0
-            for v in value)
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+            for v in value) and value[1] > 0
         if not ok or value[0] > value[1]:
-            raise self.fail(key, "must be [low, high]: two positive numbers, the smaller first")
+            raise self.fail(key, "must be [low, high]: two numbers, low 0 or more, high above zero, "
+                            "the smaller first")
         return float(value[0]), float(value[1])
 
 
@@ -263,6 +273,7 @@ def from_mapping(data: dict[str, Any], path: Path) -> Preset:
         fitted = {key: span for key in RANGE_KEYS if (span := ranges.span(key)) is not None}
 
     errors, method, draws, covariance = _read_uncertainty(top.table("uncertainty", required=False), law)
+    single = _read_single(top.table("single", required=False))
     name = top.text("name", required=False) or path.stem
     return Preset(
         name=name,
@@ -281,7 +292,30 @@ def from_mapping(data: dict[str, Any], path: Path) -> Preset:
         uncertainty_method=method,
         draws=draws,
         covariance=covariance,
+        single=single,
+        caution=top.text("caution", required=False) or "",
     )
+
+
+def _read_single(table: _Reader | None) -> dict[str, PowerLaw1D]:
+    """[single.params], [single.tokens], [single.flops]: L(x) = irreducible + (scale/(x/unit))^exponent."""
+    if table is None:
+        return {}
+    table.only(set(SINGLE_KEYS))
+    laws: dict[str, PowerLaw1D] = {}
+    for key in SINGLE_KEYS:
+        entry = table.table(key, required=False)
+        if entry is None:
+            continue
+        entry.only({"scale", "exponent", "unit", "irreducible", "label"})
+        laws[key] = PowerLaw1D(
+            scale=entry.number("scale"),
+            exponent=entry.number("exponent"),
+            unit=entry.number("unit", required=False) or 1.0,
+            irreducible=entry.number("irreducible", required=False, zero_ok=True) or 0.0,
+            label=entry.text("label"),
+        )
+    return laws
 
 
 UNCERTAIN = ("E", "A", "B", "alpha", "beta")  # order of a draw's row and of the covariance

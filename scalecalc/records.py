@@ -16,10 +16,12 @@ import numpy as np
 Value = float | np.ndarray | None
 
 
-def record_field(kind: str, help: str) -> Any:
-    # Numbers default to None (blank in CSV, null in JSON) where a preset cannot give them.
+def record_field(kind: str, help: str, optional: bool = False) -> Any:
+    """A field's metadata. Numbers default to None (blank in CSV, null in JSON) where a preset
+    cannot give them; an `optional` field is left out of a person's table when it is blank
+    throughout (CSV and JSON keep every column)."""
     default = "" if kind == "text" else None
-    return field(default=default, metadata={"kind": kind, "help": help})
+    return field(default=default, metadata={"kind": kind, "help": help, "optional": optional})
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,21 @@ class Allocation:
     gopher_units: Value = record_field("gopher", "C in units of Gopher's budget, 5.76e23 FLOPs")
     tokens_per_param: Value = record_field("ratio", "D / N")
     loss: Value = record_field("loss", "predicted loss, nats per token (blank: no loss law)")
+    frontier_loss: Value = record_field("loss", "loss along the compute frontier L(C), where the preset "
+                                        "has that law (Kaplan's L(C_min))", optional=True)
+
+
+@dataclass(frozen=True)
+class SingleLoss:
+    """A loss from a one-variable law, L(N) or L(D): `loss` with only --params or --tokens."""
+
+    preset: str = record_field("text", "preset (coefficient set) that gave the answer")
+    params: Value = record_field("count", "model size N, parameters (blank: not a variable of the law)",
+                                 optional=True)
+    tokens: Value = record_field("count", "training tokens D (blank: not a variable of the law)",
+                                 optional=True)
+    loss: Value = record_field("loss", "predicted loss, nats per token")
+    law: str = record_field("text", "the one-variable law that gave the loss, and its source")
 
 
 @dataclass(frozen=True)

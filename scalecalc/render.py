@@ -113,6 +113,8 @@ def to_rich(records: Sequence[Any], *, title: str | None = None, transpose: bool
     if explain:
         table.add_column("meaning", style="dim")
     for index, name in enumerate(names[1:], start=1):
+        if all(row[index] == "-" for row in human) and meta[name].get("optional"):
+            continue  # a field none of these presets can give (Kaplan's frontier loss, say)
         help_text = [meta[name]["help"]] if explain else []
         table.add_row(name, *(row[index] for row in human), *help_text)
     return table

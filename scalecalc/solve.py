@@ -16,7 +16,7 @@ from scalecalc import optimize
 from scalecalc.errors import ScalecalcError
 from scalecalc.laws import Law
 from scalecalc.presets import Preset
-from scalecalc.records import Allocation, RunReport
+from scalecalc.records import Allocation, RunReport, SingleLoss
 
 GOPHER_FLOPS = 5.76e23  # Gopher's training budget (Chinchilla Table 3's unit)
 TABLE3_PARAMS = (400e6, 1e9, 10e9, 67e9, 175e9, 280e9, 520e9, 1e12, 10e12)
@@ -101,6 +101,7 @@ def optimal(
 
 def _allocation_record(preset: Preset, n: Numbers, d: Numbers, budget: Numbers) -> Allocation:
     predicted = preset.law.loss(n, d) if preset.law is not None else None
+    frontier = preset.single["flops"].loss(budget) if "flops" in preset.single else None
     return Allocation(
         preset=preset.name,
         params=_finite(n, "N"),
@@ -109,6 +110,7 @@ def _allocation_record(preset: Preset, n: Numbers, d: Numbers, budget: Numbers) 
         gopher_units=_finite(np.divide(budget, GOPHER_FLOPS), "C"),
         tokens_per_param=_finite(np.divide(d, n), "D/N"),
         loss=None if predicted is None else _finite(predicted, "the loss"),
+        frontier_loss=None if frontier is None else _finite(frontier, "the loss"),
     )
 
 
@@ -166,6 +168,21 @@ def _run_report(preset: Preset, params: Numbers, tokens: Numbers, budget: np.nda
                    for key, value in terms.items()},
             )
         return RunReport(preset=preset.name, **fields)
+
+
+def single_variable_loss(preset: Preset, *, params: Numbers | None = None,
+                         tokens: Numbers | None = None) -> SingleLoss:
+    """L(N) or L(D) from a preset's one-variable law (Kaplan's Table 5, say)."""
+    key, option, value = ("params", "--params", params) if tokens is None else ("tokens", "--tokens", tokens)
+    law = preset.single.get(key)
+    if law is None:
+        symbol = "N" if key == "params" else "D"
+        raise ScalecalcError(
+            f"preset {preset.name} has no one-variable law L({symbol}), so it needs both --params and "
+            f"--tokens; give both, or use a preset with L({symbol}) such as kaplan.")
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        predicted = _finite(law.loss(value), "the loss")
+    return SingleLoss(preset=preset.name, loss=predicted, law=law.label, **{key: _finite(value, option)})
 
 
 def check_has_law(preset: Preset) -> None:

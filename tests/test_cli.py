@@ -141,7 +141,7 @@ BAD_INPUT = [
     (("optimal", "--loss", "1.0", "-p", "besiroglu"), "irreducible loss E = 1.8172"),
     (("optimal", "--loss", "2.0", "-p", "chinchilla-approach1"), "no loss law"),
     (("loss", "--params", "7B", "--tokens", "1T", "-p", "chinchilla-approach2"), "no loss law"),
-    (("loss", "--params", "7B"), "missing option '--tokens'"),
+    (("loss", "--params", "7B"), "has no one-variable law L(N)"),
     (("optimal", "--flops", "1e24", "-p", "chinchila"), "unknown preset 'chinchila'"),
     (("optimal", "--flops", "1e24", "-p", "missing.toml"), "preset file missing.toml does not exist"),
     (("optimal", "--flops", "1e24", "--format", "xml"), "--format"),

@@ -143,7 +143,9 @@ def priced(records: list[Any], hardware: Any) -> list[Any]:
 
 def training_flops(record: Any) -> Any:
     """The training compute a record describes (an inference plan calls it train_flops)."""
-    return record.flops if hasattr(record, "flops") else record.train_flops
+    if hasattr(record, "flops"):
+        return record.flops
+    return getattr(record, "train_flops", None)  # None: a loss from L(N) or L(D) has no budget
 
 
 def load_presets(specs: list[str] | None, need_law: bool = False, need_uncertainty: bool = False,
@@ -175,10 +177,15 @@ def emit(chosen: list[Preset], records: list[Any], fmt: OutputFormat, *, title: 
           transpose: bool, warnings: list[str] | None = None) -> None:
     """Warn about extrapolation and the like (stderr), then write the records (stdout)."""
     for item, record in zip(chosen, records, strict=True):
-        warning = item.range_warning(params=record.params, tokens=record.tokens,
+        warning = item.range_warning(params=record.params, tokens=getattr(record, "tokens", None),
                                      flops=training_flops(record))
         if warning:
             typer.echo(warning, err=True)
+        if item.caution:
+            typer.echo(f"note: {item.caution}", err=True)
+    if sum(item.law is not None for item in chosen) > 1 and any(hasattr(r, "loss") for r in records):
+        typer.echo("note: these presets' losses come from different data and tokenizers (Kaplan's on "
+                   "WebText2 with non-embedding N), so a lower loss does not make a better law.", err=True)
     for warning in warnings or []:
         typer.echo(warning, err=True)
     write(records, fmt, title=title, transpose=transpose)

@@ -101,10 +101,13 @@ def optimal(
 
 
 @app.command(name="loss", epilog="Examples: scalecalc loss --params 70B --tokens 1.4T --preset all | "
-             "scalecalc loss --params 7B --tokens 2T --unique-tokens 100B --preset muennighoff")
+             "scalecalc loss --params 7B --tokens 2T --unique-tokens 100B --preset muennighoff | "
+             "scalecalc loss --params 1.5B --preset kaplan")
 def loss_command(
-    params: Annotated[str, typer.Option(help="Model size N, e.g. 70B.")],
-    tokens: Annotated[str, typer.Option(help="Training tokens D, e.g. 1.4T.")],
+    params: Annotated[str | None, typer.Option(help="Model size N, e.g. 70B. Alone: L(N), where the "
+                                               "preset has a one-variable law (kaplan).")] = None,
+    tokens: Annotated[str | None, typer.Option(help="Training tokens D, e.g. 1.4T. Alone: L(D), where "
+                                               "the preset has a one-variable law (kaplan).")] = None,
     unique_tokens: UniqueOption = None,
     preset: PresetOption = None,
     set_: SetOption = None,
@@ -117,6 +120,19 @@ def loss_command(
 ) -> None:
     """The loss a law predicts for a run, its terms, and what it gives away to the optimum."""
     hardware = training_hardware(gpu, gpus, mfu, price, accelerators)
+    if params is None or tokens is None:
+        if params is None and tokens is None:
+            raise ScalecalcError("give --params and --tokens (or one of them alone for a one-variable "
+                                 "law such as kaplan's L(N) or L(D)).")
+        if unique_tokens is not None or hardware is not None:
+            raise ScalecalcError("--unique-tokens and --gpu need a whole run: give both --params "
+                                 "and --tokens.")
+        one = {"params": parse_quantity(params, "--params")} if params is not None else \
+            {"tokens": parse_quantity(tokens, "--tokens")}
+        chosen = load_presets(preset, overrides=set_)
+        single = [solve.single_variable_loss(item, **one) for item in chosen]
+        emit(chosen, single, format, title="Predicted loss, one-variable law", transpose=True)
+        return
     n, d = parse_quantity(params, "--params"), parse_quantity(tokens, "--tokens")
     chosen = load_presets(preset, need_law=True, overrides=set_)
     warnings: list[str] = []
