@@ -47,7 +47,8 @@ def test_paper_grid_reproduces_besiroglu_et_al(paper_fit: fit.Fit) -> None:
 def test_fast_grid_reaches_the_paper_grids_optimum(reference_runs: runs.Runs, paper_fit: fit.Fit) -> None:
     quick = fit.fit_runs(reference_runs, grid="fast")
     assert quick.starts == 243
-    assert quick.objective == pytest.approx(paper_fit.objective, rel=1e-6)  # optimizer stopping differs in the last digits across NumPy releases
+    # Where L-BFGS stops differs in the last digits across NumPy releases: 1e-6, not 1e-9.
+    assert quick.objective == pytest.approx(paper_fit.objective, rel=1e-6)
     assert quick.x == pytest.approx(paper_fit.x, rel=1e-4)
 
 
