@@ -124,3 +124,21 @@ def test_side_by_side_losses_carry_one_note(run_inprocess) -> None:
     assert result.stderr.count("different data and tokenizers") == 1
     alone = run_inprocess("optimal", "--flops", "1e22", "-p", "besiroglu", "-p", "chinchilla-approach1")
     assert "different data" not in alone.stderr  # only one of them predicts a loss
+
+
+def test_readme_which_preset_table_is_what_the_presets_say() -> None:
+    """The README's "Which preset?" table: each row re-computed (values as printed, 3 figures)."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    row = r"^\| `([\w-]+)`[^|]*\| ([\d.]+) \| ([\d.]+)B \| ([\d.]+)T \| ([\d,.]+)T \|$"
+    rows = re.findall(row, text, re.M)
+    assert [row[0] for row in rows] == ["besiroglu", "chinchilla-approach1", "chinchilla-approach2",
+                                        "chinchilla", "chinchilla-exact"]
+    for name, per_param, params, tokens_67b, tokens_10t in rows:
+        at_gopher = scalecalc.optimal(flops=GOPHER_FLOPS, preset=name)
+        table = scalecalc.table(preset=name).tokens
+        assert float(per_param) == pytest.approx(at_gopher.tokens_per_param, abs=0.05)
+        assert float(params) == pytest.approx(at_gopher.params / 1e9, abs=0.05)
+        assert float(tokens_67b) == pytest.approx(table[3] / 1e12, abs=0.005)
+        assert float(tokens_10t.replace(",", "")) == pytest.approx(table[-1] / 1e12, abs=0.5)
