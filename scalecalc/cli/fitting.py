@@ -22,8 +22,9 @@ def fit(
                                              "or - for standard input.")],
     columns: Annotated[str | None, typer.Option(metavar="LIST", help="Map roles to headers, e.g. "
                                                 "params=n_params,loss=val_loss.")] = None,
-    skip_bad_rows: Annotated[bool, typer.Option(help="Leave out rows that are not usable (NaN, empty, "
-                                                "not positive, garbled) and say which.")] = False,
+    skip_bad_rows: Annotated[bool, typer.Option("--skip-bad-rows", help="Leave out rows that are not "
+                                                "usable (NaN, empty, not positive, garbled) and say "
+                                                "which.")] = False,
     drop_highest_loss: Annotated[int, typer.Option(metavar="INTEGER", help="Leave out the K "
                                                    "highest-loss runs (Besiroglu et al. drop 5).")] = 0,
     min_tokens_per_param: Annotated[str | None, typer.Option(metavar="NUMBER", help="Leave out runs "
@@ -41,7 +42,7 @@ def fit(
                                                  "D_opt and loss.")] = "1e22,5.76e23",
     save: Annotated[str | None, typer.Option(metavar="FILE", help="Write the fit as a preset file "
                                              "(.toml).")] = None,
-    force: Annotated[bool, typer.Option(help="Let --save replace an existing file.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Let --save replace an existing file.")] = False,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """Fit the Chinchilla law to your own runs (Huber on ln L, L-BFGS from a grid of starts)."""
