@@ -132,7 +132,8 @@ def check_runs(runs: Runs) -> list[str]:
     if len(runs) < MIN_RUNS:
         left_out = sum(runs.excluded.values())
         after = f" after leaving out {left_out}" if left_out else ""
-        raise ScalecalcError(f"{runs.source}: {len(runs)} runs left to fit{after}; the law has 5 "
+        runs_left = f"{len(runs)} run" + ("" if len(runs) == 1 else "s")
+        raise ScalecalcError(f"{runs.source}: {runs_left} left to fit{after}; the law has 5 "
                              f"coefficients, so it needs at least {MIN_RUNS} runs (more, spread over sizes "
                              "and tokens).")
     warnings = []

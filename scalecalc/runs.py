@@ -73,6 +73,9 @@ def parse_columns(spec: str | None) -> dict[str, str]:
             raise ScalecalcError(f"--columns: {header.strip()!r} is mapped to two roles; give each "
                                  "role its own column.")
         mapping[key] = header.strip()
+    if "tokens" in mapping and "flops" in mapping:
+        raise ScalecalcError("--columns: map tokens or flops, not both; tokens are taken as given, or "
+                             "derived as D = C/(6N) from flops.")
     return mapping
 
 
@@ -148,10 +151,9 @@ def _locate_columns(header: list[str], source: str, columns: dict[str, str]) -> 
                                  f"rename one, or choose one with --columns {role}=HEADER.")
         if found:
             where[role] = found[0]
-    if "tokens" in where and "flops" in where and "tokens" not in columns and "flops" not in columns:
-        del where["flops"]  # tokens given directly win over tokens derived from compute
-    elif "tokens" in where and "flops" in where:
-        del where["flops" if "tokens" in columns else "tokens"]
+    if "tokens" in where and "flops" in where:
+        # Tokens given directly win over tokens derived from compute, unless --columns chose flops.
+        del where["tokens" if "flops" in columns else "flops"]
     missing = [role for role in ("params", "loss") if role not in where]
     if "tokens" not in where and "flops" not in where:
         missing.append("tokens or flops")
