@@ -33,6 +33,10 @@ MIN_RUNS = 6  # five coefficients: at least one run more than unknowns
 POLISH = 32  # best end points of the float32 search that are polished in float64
 SAME_OPTIMUM = 1e-4  # relative objective gap within which a start counts as reaching the best
 CHUNK = 256  # starts evaluated together: keeps the working arrays inside the CPU cache
+CHUNK_CELLS = 2**20  # ...and with many runs, fewer starts at once: about 8 MB per working array
+MAX_RESAMPLES = 100_000  # Besiroglu et al. use 4,000; the draws are saved and reused by --ci
+DELTA_RANGE = (1e-6, 10.0)  # Huber delta on ln L: beyond 10 it is least squares, below 1e-6 float32 fails
+SEED_LIMIT = 2**64  # seeds are 0 to 2^64 - 1
 
 
 @dataclass(frozen=True)
@@ -57,9 +61,10 @@ class HuberLogLoss:
         cast = [np.asarray(v, dtype=self.dtype) for v in (self.log_params, self.log_tokens, self.log_loss)]
         log_n, log_d, log_l = cast
         delta = self.dtype(self.delta)
+        chunk = max(1, min(CHUNK, CHUNK_CELLS // max(1, log_n.size)))
         with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-            for lo in range(0, len(x), CHUNK):
-                part = np.asarray(x[lo:lo + CHUNK], dtype=self.dtype)
+            for lo in range(0, len(x), chunk):
+                part = np.asarray(x[lo:lo + chunk], dtype=self.dtype)
                 # The three terms need no max-shift: the optimizer's coordinates keep them far from
                 # overflow, and a step that overflows anyway gives inf, which the line search rejects.
                 params_term = np.exp(part[:, 0:1] - part[:, 3:4] * log_n)
@@ -71,13 +76,13 @@ class HuberLogLoss:
                 residual -= log_l
                 slope = np.clip(residual, -delta, delta)  # Huber'(r)
                 if self.weights is not None:
-                    slope *= self.weights[self.rows[ids[lo:lo + CHUNK]]].astype(self.dtype)
+                    slope *= self.weights[self.rows[ids[lo:lo + chunk]]].astype(self.dtype)
                 residual -= self.dtype(0.5) * np.clip(residual, -delta, delta)
-                f[lo:lo + CHUNK] = np.einsum("ij,ij->i", slope, residual, dtype=np.float64)
+                f[lo:lo + chunk] = np.einsum("ij,ij->i", slope, residual, dtype=np.float64)
                 slope /= total
                 params_term *= slope
                 data_term *= slope
-                block = g[lo:lo + CHUNK]
+                block = g[lo:lo + chunk]
                 block[:, 0] = params_term.sum(axis=1, dtype=np.float64)
                 block[:, 3] = -(params_term @ log_n)
                 block[:, 1] = data_term.sum(axis=1, dtype=np.float64)
@@ -123,12 +128,20 @@ def _objective(runs: Runs, delta: float, dtype: type = np.float64, **weights) ->
 
 
 def check_runs(runs: Runs) -> list[str]:
-    """Refuse too few runs; warn when the data cannot pin an exponent down."""
+    """Refuse too few runs or a single size; warn when the data cannot pin an exponent down."""
     if len(runs) < MIN_RUNS:
-        raise ScalecalcError(f"{runs.source}: {len(runs)} runs left to fit; the law has 5 coefficients, "
-                             f"so it needs at least {MIN_RUNS} runs (more, spread over sizes and tokens).")
+        left_out = sum(runs.excluded.values())
+        after = f" after leaving out {left_out}" if left_out else ""
+        runs_left = f"{len(runs)} run" + ("" if len(runs) == 1 else "s")
+        raise ScalecalcError(f"{runs.source}: {runs_left} left to fit{after}; the law has 5 "
+                             f"coefficients, so it needs at least {MIN_RUNS} runs (more, spread over sizes "
+                             "and tokens).")
     warnings = []
     for name, values in (("N", runs.params), ("D", runs.tokens)):
+        if values.min() == values.max():
+            raise ScalecalcError(f"{runs.source}: every run has the same {name} ({values[0]:g}), so its "
+                                 "exponent cannot be fitted; give runs of at least two different sizes "
+                                 "and token counts.")
         span = np.log10(values.max() / values.min())
         if span < 1:
             warnings.append(f"{name} spans only {span:.2f} decades in {runs.source}; its exponent is "
@@ -138,8 +151,10 @@ def check_runs(runs: Runs) -> list[str]:
 
 def fit_runs(runs: Runs, *, delta: float = 1e-3, grid: str = "fast") -> Fit:
     """Best fit from every start of the grid."""
-    if not (delta > 0 and np.isfinite(delta)):
-        raise ScalecalcError("--delta: give a positive number, such as 1e-3.")
+    low, high = DELTA_RANGE
+    if not low <= delta <= high:
+        raise ScalecalcError(f"--delta: {delta:g} is outside {low:g} to {high:g}, the range the fit "
+                             "supports; Hoffmann et al. use 1e-3.")
     warnings = check_runs(runs)
     starts = grid_points(grid)
     search = minimize_batch(_objective(runs, delta, np.float32), starts, ftol=1e-8, gtol=1e-7)
@@ -152,7 +167,8 @@ def fit_runs(runs: Runs, *, delta: float = 1e-3, grid: str = "fast") -> Fit:
     ends = exact(search.x, np.arange(len(starts)))[0]
     at_best = int(np.count_nonzero(ends <= objective * (1 + SAME_OPTIMUM)))
     law = law_from(x)
-    residual = np.log(law.loss(runs.params, runs.tokens)) - np.log(runs.loss)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # a degenerate fit may overflow
+        residual = np.log(law.loss(runs.params, runs.tokens)) - np.log(runs.loss)
     converged = bool(polished.converged[best])
     warnings += _edge_warnings(x, grid, converged)
     return Fit(law, x, objective, float(np.sqrt(np.mean(residual**2))), len(starts), max(at_best, 1),
@@ -195,9 +211,19 @@ def _edge_warnings(x: np.ndarray, grid: str, converged: bool) -> list[str]:
             warnings.append(f"the best fit has {key} = {value:.4g}, at or beyond the edge of the start "
                             f"grid ({low:g} to {high:g}); a wider grid may find a better optimum.")
     if x[3] <= 0 or x[4] <= 0:
-        warnings.append("a fitted exponent is not positive; the law does not fall with scale, so the "
-                        "compute-optimal allocation is meaningless.")
+        warnings.append("the fit is degenerate: a fitted exponent is not positive, so the law does not "
+                        "fall with scale and the compute-optimal allocation is left blank (null); check "
+                        "that the loss column falls as N and D grow.")
     return warnings
+
+
+def check_bootstrap(resamples: int, seed: int | None) -> None:
+    """Bounds of the bootstrap, checked before the slow fit as well as in bootstrap()."""
+    if not 2 <= resamples <= MAX_RESAMPLES:
+        raise ScalecalcError(f"--bootstrap: give from 2 to {MAX_RESAMPLES:,} resamples (1000 is usual), "
+                             f"not {resamples:,}.")
+    if seed is not None and not 0 <= seed < SEED_LIMIT:
+        raise ScalecalcError(f"--seed: give a whole number from 0 to 2^64 - 1, not {seed}.")
 
 
 def bootstrap(fit: Fit, resamples: int, *, seed: int | None = None,
@@ -207,8 +233,7 @@ def bootstrap(fit: Fit, resamples: int, *, seed: int | None = None,
     A resample is a weighting of the original runs by how often each was drawn, so a whole batch
     of resamples is one weighted problem for the batched optimizer. Each starts from the full fit.
     """
-    if resamples < 2:
-        raise ScalecalcError("--bootstrap: give at least 2 resamples (1000 is usual).")
+    check_bootstrap(resamples, seed)
     rng = np.random.default_rng(seed)
     n = len(fit.runs)
     draws = np.empty((resamples, 5))

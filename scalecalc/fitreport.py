@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, make_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,63 +26,117 @@ class FitValue:
     meaning: str = record_field("text", "what it is")
 
 
+# The table view with intervals leaves out `meaning`, so that it fits an 80-column terminal; CSV and
+# JSON keep every column.
+FitInterval = make_dataclass("FitInterval", [(item.name, item.type, field(default=item.default,
+                                              metadata=item.metadata))
+                                             for item in fields(FitValue) if item.name != "meaning"],
+                             frozen=True)
+
 COEFFICIENTS = (("E", "irreducible loss"), ("A", "parameter-term coefficient"),
                 ("B", "data-term coefficient"), ("alpha", "parameter exponent"), ("beta", "data exponent"))
+MAX_BUDGETS = 20  # --reference-flops: each budget adds four lines to the report
+# What each line at a reference budget means; the budget itself is in the line's name.
+AT_BUDGET = {"params": "compute-optimal N", "tokens": "compute-optimal D", "tokens_per_param": "optimal D/N",
+             "loss": "predicted loss"}
 
 
-def _derived(law: ChinchillaLaw, budgets: np.ndarray) -> dict[str, np.ndarray]:
+def budget_labels(budgets: np.ndarray) -> list[str]:
+    """1e22 -> "1e22": as few digits as keep the budgets apart, at least three."""
+    if len(budgets) > MAX_BUDGETS:
+        raise ScalecalcError(f"--reference-flops: give at most {MAX_BUDGETS} budgets, not {len(budgets)}.")
+    for digits in range(3, 18):
+        labels = [f"{budget:.{digits}g}".replace("e+", "e") for budget in budgets]
+        if len(set(labels)) == len(labels):
+            return labels
+    raise ScalecalcError("--reference-flops: a budget is given twice; give each budget once.")
+
+
+def _derived(law: ChinchillaLaw, budgets: np.ndarray, labels: list[str]) -> dict[str, np.ndarray]:
     """Allocation quantities for one law or for arrays of drawn coefficients (one per row)."""
-    total = law.alpha + law.beta
-    allocation = law.closed_form_allocation(6.0)
-    values = {"a": law.beta / total, "b": law.alpha / total,
-              "G": law.optimum_scale}
-    for budget in budgets:
-        n = allocation.params(budget)
-        d = budget / (6 * n)
-        label = f"{budget:.3g}".replace("e+", "e")
-        values[f"params_at_{label}"] = n
-        values[f"tokens_at_{label}"] = d
-        values[f"tokens_per_param_at_{label}"] = d / n
-        values[f"loss_at_{label}"] = law.loss(n, d)
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        total = law.alpha + law.beta
+        allocation = law.closed_form_allocation(6.0)
+        values = {"a": law.beta / total, "b": law.alpha / total, "G": law.optimum_scale}
+        for budget, label in zip(budgets, labels, strict=True):
+            n = allocation.params(budget)
+            d = budget / (6 * n)
+            values[f"params_at_{label}"] = n
+            values[f"tokens_at_{label}"] = d
+            values[f"tokens_per_param_at_{label}"] = d / n
+            values[f"loss_at_{label}"] = law.loss(n, d)
     return values
 
 
+def usable_draws(draws: np.ndarray) -> np.ndarray:
+    """Resamples whose refit is finite and falls with scale (both exponents positive)."""
+    return np.all(np.isfinite(draws), axis=1) & (draws[:, 3] > 0) & (draws[:, 4] > 0)
+
+
 def report(fit: Fit, budgets: np.ndarray, ci: float) -> list[FitValue]:
-    """The coefficients, what they imply at the reference budgets, and how well they fit."""
-    draws = fit.draws
+    """The coefficients, what they imply at the reference budgets, and how well they fit.
+
+    A value that is not a finite number is None (null in JSON), and so is every allocation value
+    of a degenerate fit, one whose loss does not fall with scale.
+    """
+    labels = budget_labels(budgets)
     tail = (100 - ci) / 2
     spread: dict[str, tuple[float, float]] = {}
-    if draws is not None:
+    draws = None if fit.draws is None else fit.draws[usable_draws(fit.draws)]
+    if draws is not None and len(draws) >= 2:
         drawn = ChinchillaLaw(*(draws[:, index] for index in range(5)))
         columns = {name: draws[:, index] for index, (name, _) in enumerate(COEFFICIENTS)}
-        columns.update(_derived(drawn, budgets))
+        columns.update(_derived(drawn, budgets, labels))
         spread = {name: tuple(float(v) for v in np.percentile(values, [tail, 100 - tail]))
                   for name, values in columns.items()}
     law = fit.law
     lines = [(name, getattr(law, name), meaning) for name, meaning in COEFFICIENTS]
-    meanings = {"a": "N_opt ∝ C^a, a = beta/(alpha+beta)", "b": "D_opt ∝ C^b, b = alpha/(alpha+beta)",
-                "G": "N_opt = G·(C/6)^a (Hoffmann et al. Eq. 4)"}
-    for name, value in _derived(law, budgets).items():
-        kind, _, budget = name.rpartition("_at_")
-        meaning = meanings.get(name) or {
-            "params": "compute-optimal N", "tokens": "compute-optimal D", "tokens_per_param": "D/N",
-            "loss": "predicted loss"}[kind] + f" at C = {budget} FLOPs"
-        if kind and abs(float(budget) - GOPHER_FLOPS) < 1e18:
-            meaning += " (Gopher's budget)"
-        lines.append((name, float(value), meaning))
-    records = [FitValue(name, float(value), *spread.get(name, (None, None)), meaning)
+    meanings = {"a": "N_opt ∝ C^a; a = β/(α+β)", "b": "D_opt ∝ C^b; b = α/(α+β)",
+                "G": "N_opt = G·(C/6)^a (Eq. 4)"}
+    gopher = {label for budget, label in zip(budgets, labels, strict=True)
+              if abs(budget - GOPHER_FLOPS) < 1e18}
+    degenerate = not (law.alpha > 0 and law.beta > 0)
+    for name, value in _derived(law, budgets, labels).items():
+        kind, _, label = name.partition("_at_")
+        meaning = meanings.get(name) or AT_BUDGET[kind] + (" (Gopher's C)" if label in gopher else "")
+        lines.append((name, None if degenerate else value, meaning))
+    records = [FitValue(name, _number(value), *(_number(v) for v in spread.get(name, (None, None))), meaning)
                for name, value, meaning in lines]
-    stats = [
-        ("objective", fit.objective, f"sum of Huber(delta={fit.delta:g}) on ln L over the runs"),
-        ("rmse_log_loss", fit.rmse_log_loss, "root mean square of ln L_predicted - ln L"),
-        ("runs", float(len(fit.runs)), "runs fitted"),
-        ("runs_excluded", float(sum(fit.runs.excluded.values())), "runs left out by the options"),
-        ("starts", float(fit.starts), f"L-BFGS starts ({fit.grid} grid)"),
-        ("starts_at_best", float(fit.starts_at_best), "starts that ended within 0.01% of the best objective"),
+    stats: list[tuple[str, float | int, str]] = [
+        ("objective", fit.objective, f"sum of Huber(δ={fit.delta:g}) on ln L"),
+        ("rmse_log_loss", fit.rmse_log_loss, "RMS of the ln L residuals"),
+        ("runs", len(fit.runs), "runs fitted"),
+        ("runs_excluded", sum(fit.runs.excluded.values()), "runs left out"),
+        ("starts", fit.starts, f"L-BFGS starts ({fit.grid} grid)"),
+        ("starts_at_best", fit.starts_at_best, "starts within 0.01% of the best"),
     ]
-    if draws is not None:
-        stats.append(("bootstrap_resamples", float(len(draws)), f"resamples behind the {ci:g}% intervals"))
-    return records + [FitValue(name, value, None, None, meaning) for name, value, meaning in stats]
+    if fit.draws is not None:
+        stats.append(("bootstrap_resamples", len(fit.draws), f"resamples behind the {ci:g}% CIs"))
+    return records + [FitValue(name, _number(value), None, None, meaning) for name, value, meaning in stats]
+
+
+def _number(value: Any) -> float | int | None:
+    """Counts stay whole numbers; anything not finite becomes None (strict JSON has no NaN)."""
+    if value is None or isinstance(value, int):
+        return value
+    number = float(value)
+    return number if np.isfinite(number) else None
+
+
+def report_warnings(fit: Fit, records: list[FitValue]) -> list[str]:
+    """What the report leaves blank or leaves out, beyond the fit's own warnings."""
+    warnings = []
+    if fit.draws is not None:
+        bad = int(np.count_nonzero(~usable_draws(fit.draws)))
+        if bad:
+            warnings.append(f"{bad} of {len(fit.draws)} bootstrap refits are degenerate (an exponent not "
+                            "positive, or not finite) and are left out of the intervals.")
+    law = fit.law
+    blank = [record.name for record in records if record.value is None]
+    if blank and law.alpha > 0 and law.beta > 0:
+        warnings.append(f"{', '.join(blank)} cannot be represented as a finite number for this fit, so "
+                        "the report leaves them blank (null).")
+    return warnings
 
 
 def preset_document(fit: Fit, name: str) -> dict[str, Any]:
@@ -118,13 +172,27 @@ def preset_document(fit: Fit, name: str) -> dict[str, Any]:
 
 
 def save_preset(fit: Fit, path: Path, force: bool) -> None:
-    """Write the preset; never over an existing file unless asked."""
+    """Write the preset, after loading it back as --preset would; never over a file unless asked."""
+    import tomllib
+
     import tomli_w
+
+    from scalecalc.presets import from_mapping
 
     if path.exists() and not force:
         raise ScalecalcError(f"--save: {path} exists; choose another name or add --force to replace it.")
     text = tomli_w.dumps(preset_document(fit, path.stem))
     try:
-        path.write_text(text, encoding="utf-8")
+        from_mapping(tomllib.loads(text), path)
+    except (ScalecalcError, tomllib.TOMLDecodeError) as error:
+        reason = str(error).removeprefix(f"preset file {path}: ").rstrip(".")
+        raise ScalecalcError(f"--save: nothing written, because scalecalc would refuse this fit as a "
+                             f"preset ({reason}).") from None
+    try:
+        with open(path, "w" if force else "x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        raise ScalecalcError(f"--save: {path} exists; choose another name or add --force to replace it.") \
+            from None
     except OSError as error:
         raise ScalecalcError(f"--save: cannot write {path} ({error.strerror}).") from None

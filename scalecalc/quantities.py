@@ -57,7 +57,11 @@ def parse_quantity_list(text: str, name: str, per_decade: int | None = None) -> 
             raise ScalecalcError("--per-decade: give a whole number of at least 1.")
         # Rows at start·10^(k/steps), so whole decades land on exact powers of ten (1e23, not
         # 1.0000000000000001e+23), and stop itself closes the range.
-        whole_steps = math.floor(math.log10(stop / start) * steps + 1e-9)
+        decades = math.log10(stop) - math.log10(start)  # not stop / start, which can overflow
+        if decades > 300:  # 10**k for the rows below would overflow
+            raise ScalecalcError(f"{name}: the range {text!r} spans more than 300 decades; give a "
+                                 "narrower one.")
+        whole_steps = math.floor(decades * steps + 1e-9)
         grid = start * np.power(10.0, np.arange(whole_steps + 1) / steps)
         return grid if math.isclose(grid[-1], stop, rel_tol=1e-12) else np.append(grid, stop)
     if per_decade is not None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -20,6 +22,12 @@ KNOWN_HEADERS: dict[str, tuple[str, ...]] = {
     "loss": ("loss", "final loss", "final_loss", "l", "eval_loss", "val_loss"),
 }
 MAX_BAD_ROWS_SHOWN = 5
+# Bounds on what a runs file may hold; each error message names its bound.
+MAX_RUNS = 20_000  # scaling-law sweeps have hundreds of runs; the fit's arrays grow with runs x starts
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FIELD_CHARS = 131_072  # Python's csv module refuses longer fields
+LARGEST_SIZE = 1e30  # N and D: far beyond any run, and 6·N·D stays finite (messages say 1e30)
+ROLES = ("params", "tokens", "flops", "loss")
 
 
 @dataclass(frozen=True)
@@ -59,83 +67,136 @@ def parse_columns(spec: str | None) -> dict[str, str]:
         if not sep or key not in KNOWN_HEADERS or not header.strip():
             raise ScalecalcError(f"--columns: {item.strip()!r} should be ROLE=HEADER with ROLE one of "
                                  "params, tokens, flops, loss; for example --columns params=N,loss=val_loss.")
+        if key in mapping:
+            raise ScalecalcError(f"--columns: {key} is mapped twice; give each role once.")
+        if header.strip().lower() in (value.lower() for value in mapping.values()):
+            raise ScalecalcError(f"--columns: {header.strip()!r} is mapped to two roles; give each "
+                                 "role its own column.")
         mapping[key] = header.strip()
+    if "tokens" in mapping and "flops" in mapping:
+        raise ScalecalcError("--columns: map tokens or flops, not both; tokens are taken as given, or "
+                             "derived as D = C/(6N) from flops.")
     return mapping
 
 
 def read_runs(text: str, source: str, columns: dict[str, str] | None = None,
-              flops_per_param_token: float = 6.0) -> Runs:
-    """Parse CSV text; every bad row is reported with its line number."""
+              flops_per_param_token: float = 6.0, *, skip_bad_rows: bool = False) -> Runs:
+    """Parse CSV text; every bad row is reported with its line number, or skipped and counted."""
+    if len(text) > MAX_FILE_BYTES:
+        raise ScalecalcError(f"{source}: the file is larger than {MAX_FILE_BYTES // 2**20} MiB, the "
+                             "limit for a runs file; give one row per run and only the columns needed.")
     reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    lines = _numbered_rows(reader, source)
+    header = next(lines, (1, None))[1]
     if not header or not any(cell.strip() for cell in header):
         raise ScalecalcError(f"{source}: the file is empty; it needs a header row and one row per run.")
     where = _locate_columns([cell.strip() for cell in header], source, columns or {})
-    values: dict[str, list[float]] = {role: [] for role in where}
-    problems: list[str] = []
-    for line_number, row in enumerate(reader, start=2):
+    values: dict[str, list[float]] = {role: [] for role in ("params", "tokens", "loss")}
+    bad: list[tuple[int, str]] = []
+    for line_number, row in lines:
         if not row or not any(cell.strip() for cell in row):
             continue
-        parsed, problem = _parse_row(row, where)
+        parsed, problem = _parse_row(row, where, flops_per_param_token)
         if problem:
-            problems.append(f"line {line_number}: {problem}")
+            bad.append((line_number, problem))
             continue
+        if len(values["loss"]) == MAX_RUNS:
+            raise ScalecalcError(f"{source}: more than {MAX_RUNS:,} runs, the limit for a fit; "
+                                 "fit a sample of them.")
         for role, value in parsed.items():
             values[role].append(value)
-    if problems:
-        shown = "; ".join(problems[:MAX_BAD_ROWS_SHOWN])
-        hidden = len(problems) - MAX_BAD_ROWS_SHOWN
-        more = f" (and {hidden} more)" if hidden > 0 else ""
-        raise ScalecalcError(f"{source}: {len(problems)} bad row(s): {shown}{more}; "
-                             "every value must be a positive number.")
-    params = np.array(values["params"])
-    tokens = (np.array(values["tokens"]) if "tokens" in values
-              else np.array(values["flops"]) / (flops_per_param_token * params))
-    return Runs(params, tokens, np.array(values["loss"]), source)
+    excluded: dict[str, int] = {}
+    if bad and not skip_bad_rows:
+        shown = _first_few([f"line {number}: {problem}" for number, problem in bad], "; ")
+        raise ScalecalcError(f"{source}: {len(bad)} bad row(s): {shown}; fix these rows (N and D from 1 "
+                             "to 1e30, loss a positive number), or add --skip-bad-rows to leave them out.")
+    if bad:
+        numbers = _first_few([str(number) for number, _ in bad], ", ")
+        excluded[f"unusable rows skipped (--skip-bad-rows), at line(s) {numbers}"] = len(bad)
+    return Runs(*(np.array(values[role]) for role in ("params", "tokens", "loss")), source, excluded)
+
+
+def _numbered_rows(reader: Any, source: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, row) pairs; a malformed CSV line is a message naming the line."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            too_long = "field larger than field limit" in str(error)
+            problem = (f"a field is longer than {MAX_FIELD_CHARS:,} characters, the limit" if too_long
+                       else f"the CSV is malformed ({error})")
+            raise ScalecalcError(f"{source}: line {reader.line_num}: {problem}; give one run per row "
+                                 "with plain comma-separated numbers.") from None
+        yield reader.line_num, row
 
 
 def _locate_columns(header: list[str], source: str, columns: dict[str, str]) -> dict[str, int]:
     lowered = [cell.lower() for cell in header]
+    shown = ", ".join(header)
     where: dict[str, int] = {}
     for role, names in KNOWN_HEADERS.items():
         if role in columns:
-            wanted = columns[role].lower()
-            if wanted not in lowered:
+            found = [index for index, cell in enumerate(lowered) if cell == columns[role].lower()]
+            if not found:
                 raise ScalecalcError(f"{source}: --columns names {columns[role]!r} for {role}, but the "
-                                     f"header has {', '.join(header)}.")
-            where[role] = lowered.index(wanted)
+                                     f"header has {shown}.")
         else:
             found = [index for index, cell in enumerate(lowered) if cell in names]
-            if found:
-                where[role] = found[0]
-    if "tokens" in where and "flops" in where and "tokens" not in columns and "flops" not in columns:
-        del where["flops"]  # tokens given directly win over tokens derived from compute
-    elif "tokens" in where and "flops" in where:
-        del where["flops" if "tokens" in columns else "tokens"]
+        if len(found) > 1:
+            # Which of two same-looking columns holds the runs is a guess we will not make.
+            twice = " and ".join(repr(header[index]) for index in found)
+            raise ScalecalcError(f"{source}: the header has {twice}, more than one column for {role}; "
+                                 f"rename one, or choose one with --columns {role}=HEADER.")
+        if found:
+            where[role] = found[0]
+    if "tokens" in where and "flops" in where:
+        # Tokens given directly win over tokens derived from compute, unless --columns chose flops.
+        del where["tokens" if "flops" in columns else "flops"]
     missing = [role for role in ("params", "loss") if role not in where]
     if "tokens" not in where and "flops" not in where:
         missing.append("tokens or flops")
     if missing:
         raise ScalecalcError(
-            f"{source}: no column for {' and '.join(missing)} in the header ({', '.join(header)}); "
+            f"{source}: no column for {' and '.join(missing)} in the header ({shown}); "
             "name them params, tokens (or flops) and loss, or map them with --columns params=...,loss=....")
     return where
 
 
-def _parse_row(row: list[str], where: dict[str, int]) -> tuple[dict[str, float], str | None]:
+def _parse_row(row: list[str], where: dict[str, int], c0: float) -> tuple[dict[str, float], str | None]:
     parsed: dict[str, float] = {}
-    for role, index in where.items():
+    for role in ROLES:
+        if role not in where:
+            continue
+        index = where[role]
         cell = row[index].strip() if index < len(row) else ""
         if not cell:
             return parsed, f"{role} is missing"
         try:
             value = float(cell)
         except ValueError:
-            return parsed, f"{role} {cell!r} is not a number"
+            return parsed, f"{role} {_short(cell)} is not a number"
         if not math.isfinite(value) or value <= 0:
-            return parsed, f"{role} {cell!r} is not a positive finite number"
+            return parsed, f"{role} {_short(cell)} is not a positive finite number"
         parsed[role] = value
+    if "flops" in parsed:
+        parsed["tokens"] = parsed.pop("flops") / (c0 * parsed["params"])
+    for role in ("params", "tokens"):
+        if not 1 <= parsed[role] <= LARGEST_SIZE:
+            return parsed, f"{role} {parsed[role]:g} is outside 1 to 1e30"
     return parsed, None
+
+
+def _first_few(items: list[str], separator: str) -> str:
+    """The first MAX_BAD_ROWS_SHOWN items, and how many more there are."""
+    hidden = len(items) - MAX_BAD_ROWS_SHOWN
+    return separator.join(items[:MAX_BAD_ROWS_SHOWN]) + (f" (and {hidden} more)" if hidden > 0 else "")
+
+
+def _short(cell: str) -> str:
+    """A cell quoted for a message, cut short: a garbled file can hold very long cells."""
+    return repr(cell if len(cell) <= 40 else cell[:37] + "...")
 
 
 def exclude(runs: Runs, drop_highest_loss: int = 0, min_tokens_per_param: float | None = None) -> Runs:

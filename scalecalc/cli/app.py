@@ -83,25 +83,37 @@ FormatOption = Annotated[
 
 
 def load_runs(name: str, columns: str | None, drop_highest_loss: int = 0,
-              min_tokens_per_param: float | None = None) -> Any:
+              min_tokens_per_param: float | None = None, *, skip_bad_rows: bool = False) -> Any:
     """Runs from a CSV file (or - for stdin), with the exclusions the user asked for."""
     from scalecalc import runs
 
     source = "standard input" if name == "-" else name
-    data = runs.read_runs(_read_text(name), source, runs.parse_columns(columns))
+    data = runs.read_runs(_read_text(name, runs.MAX_FILE_BYTES), source, runs.parse_columns(columns),
+                          skip_bad_rows=skip_bad_rows)
     return runs.exclude(data, drop_highest_loss, min_tokens_per_param)
 
 
-def _read_text(name: str) -> str:
-    if name == "-":
-        return sys.stdin.read()
+def _read_text(name: str, limit: int = 64 * 2**20) -> str:
+    """A text file (or standard input, for -) of at most `limit` bytes; a BOM is dropped."""
+    source = "standard input" if name == "-" else name
     try:
-        with open(name, encoding="utf-8-sig") as handle:
-            return handle.read()
+        if name == "-":
+            stream = getattr(sys.stdin, "buffer", None)
+            # A text-only stdin (a test's StringIO) has no bytes to check: read it as it is.
+            raw = stream.read(limit + 1) if stream is not None else sys.stdin.read(limit + 1).encode()
+        else:
+            with open(name, "rb") as handle:
+                raw = handle.read(limit + 1)
     except OSError as error:
         raise ScalecalcError(f"cannot read {name}: {error.strerror}; check the path.") from None
-    except UnicodeDecodeError:
-        raise ScalecalcError(f"{name} is not a UTF-8 text file; give the runs as CSV.") from None
+    if len(raw) > limit:
+        raise ScalecalcError(f"{source} is larger than {limit // 2**20} MiB, the limit for a runs file; "
+                             "give one row per run and only the columns needed.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ScalecalcError(f"{source} is not UTF-8 text (byte {error.start + 1} cannot be decoded); "
+                             "give the runs as a UTF-8 CSV file.") from None
 
 
 def one_question(given: dict[str, str | None], hardware: Any,
@@ -164,7 +176,15 @@ def load_presets(specs: list[str] | None, need_law: bool = False, need_uncertain
         loaded = [item for item in loaded if item.law is not None]
     if need_uncertainty:
         if "all" in (specs or []):
+            # 'all' asks for every preset that can answer: say which cannot, rather than drop them quietly.
+            left_out = [item.name for item in loaded if not item.has_uncertainty]
             loaded = [item for item in loaded if item.has_uncertainty]
+            if not loaded:
+                raise ScalecalcError("none of the presets carries uncertainty, so --ci cannot give an "
+                                     "interval; add besiroglu, or a preset saved by fit --bootstrap.")
+            if left_out:
+                typer.echo(f"note: --ci leaves out {', '.join(left_out)}, which carry no uncertainty "
+                           "(no bootstrap draws or covariance).", err=True)
         for item in loaded:
             if not item.has_uncertainty:
                 raise ScalecalcError(

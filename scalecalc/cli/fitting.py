@@ -18,45 +18,51 @@ from scalecalc.quantities import parse_quantity, parse_quantity_list
 @app.command(epilog="Examples: scalecalc fit runs.csv | scalecalc fit runs.csv --bootstrap 1000 "
              "--save my-law.toml | cat runs.csv | scalecalc fit - --grid paper --format json")
 def fit(
-    runs_file: Annotated[str, typer.Argument(metavar="RUNS.csv", help="Runs to fit: a CSV file, "
+    runs_file: Annotated[str, typer.Argument(metavar="FILE", help="Runs to fit: a CSV file, "
                                              "or - for standard input.")],
-    columns: Annotated[str | None, typer.Option(help="Map roles to headers, e.g. "
+    columns: Annotated[str | None, typer.Option(metavar="LIST", help="Map roles to headers, e.g. "
                                                 "params=n_params,loss=val_loss.")] = None,
-    drop_highest_loss: Annotated[int, typer.Option(help="Leave out the K highest-loss runs "
-                                                   "(Besiroglu et al. drop 5).")] = 0,
-    min_tokens_per_param: Annotated[str | None, typer.Option(help="Leave out runs with D/N "
-                                                             "below this.")] = None,
-    delta: Annotated[str, typer.Option(help="Huber delta on ln L.")] = "1e-3",
-    grid: Annotated[str, typer.Option(help="Starts: fast (243) or paper (the 4,500 of "
+    skip_bad_rows: Annotated[bool, typer.Option("--skip-bad-rows", help="Leave out rows that are not "
+                                                "usable (NaN, empty, not positive, garbled) and say "
+                                                "which.")] = False,
+    drop_highest_loss: Annotated[int, typer.Option(metavar="INTEGER", help="Leave out the K "
+                                                   "highest-loss runs (Besiroglu et al. drop 5).")] = 0,
+    min_tokens_per_param: Annotated[str | None, typer.Option(metavar="NUMBER", help="Leave out runs "
+                                                             "with D/N below this.")] = None,
+    delta: Annotated[str, typer.Option(metavar="NUMBER", help="Huber delta on ln L, 1e-6 to 10.")] = "1e-3",
+    grid: Annotated[str, typer.Option(metavar="NAME", help="Starts: fast (243) or paper (the 4,500 of "
                                       "Hoffmann et al.).")] = "fast",
-    bootstrap: Annotated[int, typer.Option(help="Refit K resamples for intervals (0: none).")] = 0,
-    seed: Annotated[int | None, typer.Option(help="Seed for the bootstrap resamples.")] = None,
-    ci: Annotated[float, typer.Option(help="Interval width in percent.")] = 95.0,
-    reference_flops: Annotated[str, typer.Option(help="Budgets at which to report N_opt, D_opt "
-                                                 "and loss.")] = "1e22,5.76e23",
-    save: Annotated[str | None, typer.Option(help="Write the fit as a preset file.")] = None,
-    force: Annotated[bool, typer.Option(help="Let --save replace an existing file.")] = False,
+    bootstrap: Annotated[int, typer.Option(metavar="INTEGER", help="Refit K resamples for intervals "
+                                           "(0: none; at most 100,000).")] = 0,
+    seed: Annotated[int | None, typer.Option(metavar="INTEGER", help="Seed for the bootstrap "
+                                             "resamples, 0 or more.")] = None,
+    ci: Annotated[float | None, typer.Option(metavar="PERCENT", help="Interval width of the bootstrap, "
+                                             "in percent (default 95).")] = None,
+    reference_flops: Annotated[str, typer.Option(metavar="LIST", help="Budgets at which to report N_opt, "
+                                                 "D_opt and loss.")] = "1e22,5.76e23",
+    save: Annotated[str | None, typer.Option(metavar="FILE", help="Write the fit as a preset file "
+                                             "(.toml).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Let --save replace an existing file.")] = False,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """Fit the Chinchilla law to your own runs (Huber on ln L, L-BFGS from a grid of starts)."""
-    from pathlib import Path
-
     from scalecalc import fit as fitting
     from scalecalc import fitreport
 
-    if not 0 < ci < 100:
-        raise ScalecalcError(f"--ci: {ci:g} is not a percentage between 0 and 100; use 90 or 95.")
-    if bootstrap < 0:
-        raise ScalecalcError("--bootstrap: give a number of resamples, 0 or more.")
+    _check_pairs(bootstrap=bootstrap, seed=seed, ci=ci, save=save, force=force)
+    width = 95.0 if ci is None else ci
+    if not 0 < width < 100:
+        raise ScalecalcError(f"--ci: {width:g} is not a percentage between 0 and 100; use 90 or 95.")
+    if bootstrap:
+        fitting.check_bootstrap(bootstrap, seed)
     huber = parse_quantity(delta, "--delta")
     budgets = parse_quantity_list(reference_flops, "--reference-flops")
-    floor = parse_quantity(min_tokens_per_param, "--min-tokens-per-param") if min_tokens_per_param else None
-    target = Path(save) if save else None
-    if target is not None and target.exists() and not force:
-        raise ScalecalcError(f"--save: {target} exists; choose another name or add --force to replace it.")
-    data = load_runs(runs_file, columns, drop_highest_loss, floor)
-    for reason, count in data.excluded.items():
-        typer.echo(f"note: excluded {count} run(s): {reason}.", err=True)
+    fitreport.budget_labels(budgets)  # refuse too many or repeated budgets before the slow part
+    floor = None if min_tokens_per_param is None else parse_quantity(min_tokens_per_param,
+                                                                     "--min-tokens-per-param")
+    target = _save_target(save, runs_file, force)
+    data = load_runs(runs_file, _non_empty(columns, "--columns", "params=n_params,loss=val_loss"),
+                     drop_highest_loss, floor, skip_bad_rows=skip_bad_rows)
     with _status(f"Fitting {len(data)} runs from {len(fitting.grid_points(grid)):,} starts"):
         result = fitting.fit_runs(data, delta=huber, grid=grid)
     if bootstrap:
@@ -65,13 +71,56 @@ def fit(
         draws = _with_progress(bootstrap, lambda step: fitting.bootstrap(result, bootstrap, seed=seed,
                                                                         progress=step))
         result = replace(result, draws=draws)
-    for warning in result.warnings:
-        typer.echo(f"warning: {warning}", err=True)
-    records = fitreport.report(result, budgets, ci)
+    records = fitreport.report(result, budgets, width)
     if target is not None:
         fitreport.save_preset(result, target, force)
+    # Diagnostics follow the work, so a refusal above is the only line on stderr.
+    for reason, count in data.excluded.items():
+        typer.echo(f"note: excluded {count} run(s): {reason}.", err=True)
+    for warning in result.warnings + fitreport.report_warnings(result, records):
+        typer.echo(f"warning: {warning}", err=True)
+    if target is not None:
         typer.echo(f"saved the fit as preset {target}; use it with --preset {target}", err=True)
-    write(records, format, title=f"Fit of {len(data)} runs from {data.source}", transpose=False)
+    shown = records if format is not OutputFormat.table or result.draws is None else [
+        fitreport.FitInterval(record.name, record.value, record.ci_low, record.ci_high) for record in records]
+    write(shown, format, title=f"Fit of {len(data)} runs from {data.source}", transpose=False)
+
+
+def _check_pairs(*, bootstrap: int, seed: int | None, ci: float | None, save: str | None,
+                 force: bool) -> None:
+    """Options that only mean something beside another are refused alone, not silently ignored."""
+    if not bootstrap and (seed is not None or ci is not None):
+        raise ScalecalcError(f"{'--seed' if seed is not None else '--ci'} goes with --bootstrap K (the "
+                             "intervals come from the resamples); add --bootstrap 1000 or drop it.")
+    if force and save is None:
+        raise ScalecalcError("--force goes with --save FILE; drop it or name the file to replace.")
+
+
+def _non_empty(text: str | None, option: str, example: str) -> str | None:
+    if text is not None and not text.strip():
+        raise ScalecalcError(f"{option}: the value is empty; give one, such as {option} {example}.")
+    return text
+
+
+def _save_target(save: str | None, runs_file: str, force: bool) -> Any:
+    """The preset file to write, checked before the slow part: a .toml name, in a folder that exists,
+    not the runs file itself, not an existing file without --force."""
+    from pathlib import Path
+
+    if _non_empty(save, "--save", "my-law.toml") is None:
+        return None
+    target = Path(save).expanduser()
+    if target.suffix != ".toml":
+        raise ScalecalcError(f"--save: {save!r} does not end in .toml; name the preset file like "
+                             "my-law.toml, so that --preset reads it as a file.")
+    if not target.parent.is_dir():
+        raise ScalecalcError(f"--save: the folder {target.parent} does not exist; create it or choose "
+                             "another path.")
+    if runs_file != "-" and target.exists() and target.resolve() == Path(runs_file).resolve():
+        raise ScalecalcError(f"--save: {save} is the runs file being fitted; choose another name.")
+    if target.exists() and not force:
+        raise ScalecalcError(f"--save: {target} exists; choose another name or add --force to replace it.")
+    return target
 
 
 def _status(message: str) -> Any:
