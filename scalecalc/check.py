@@ -59,6 +59,7 @@ class PlannedRun:
     preset: Preset
     hardware: Hardware | None
     limits: dict[str, float] = field(default_factory=dict)
+    where: str = ""  # how messages name the run: "plan file P, line L, run NAME"; default "run NAME"
 
 
 def inline_run(params: float, tokens: float, preset: Preset, hardware: Hardware | None,
@@ -69,34 +70,38 @@ def inline_run(params: float, tokens: float, preset: Preset, hardware: Hardware 
     for name, value in (("--params", params), ("--tokens", tokens)):
         if value < 1:
             raise ScalecalcError(f"{name}: {value:g} is below 1; give a count such as 7B or 2T.")
-    check_limits(limits, lambda key: f"--{key.replace('_', '-')}")
-    return PlannedRun(f"{format_count(params)} params, {format_count(tokens)} tokens", params, tokens,
-                      preset, hardware, limits)
+    check_limits(limits, "", lambda key: f"--{key.replace('_', '-')}")
+    def size(value: float) -> str:  # 70.0B; beyond the suffixes, 1e+20
+        return format_count(value) if value < 1e15 else f"{value:.3g}"
+
+    return PlannedRun(f"{size(params)} params, {size(tokens)} tokens", params, tokens, preset, hardware,
+                      limits)
 
 
-def check_limits(limits: dict[str, float], name: Callable[[str], str]) -> None:
+def check_limits(limits: dict[str, float], where: str, name: Callable[[str], str] = str) -> None:
     """Refuse a minimum D/N above the maximum: no run could pass both."""
     low, high = limits.get("min_tokens_per_param"), limits.get("max_tokens_per_param")
     if low is not None and high is not None and low > high:
-        raise ScalecalcError(f"{name('min_tokens_per_param')} {low:g} is above "
+        raise ScalecalcError(f"{where}{name('min_tokens_per_param')} {low:g} is above "
                              f"{name('max_tokens_per_param')} {high:g}; no run can pass both.")
 
 
 def evaluate(run: PlannedRun) -> list[CheckResult]:
     """One result per limit, in the order of LIMITS; every planned value is finite or an error."""
+    where = run.where or f"run {run.name}"
     if not run.limits:
-        raise ScalecalcError(f"run {run.name}: no limits to check; give at least one, such as --max-flops.")
+        raise ScalecalcError(f"{where}: no limits to check; give at least one, such as --max-flops.")
     flops = run.preset.flops_per_param_token * run.params * run.tokens
     planned: dict[str, float | None] = {"flops": flops, "tokens_per_param": run.tokens / run.params}
     if not math.isfinite(flops):
-        raise ScalecalcError(f"run {run.name}: the planned compute {run.preset.flops_per_param_token:g} · "
+        raise ScalecalcError(f"{where}: the planned compute {run.preset.flops_per_param_token:g} · "
                              "params · tokens is above the largest float, 1.8e308; give fewer params or "
                              "tokens.")
     if run.hardware is not None:
         try:
             hours, days, dollars = run.hardware.costs(flops)
         except ScalecalcError as error:
-            raise ScalecalcError(f"run {run.name}: {error}") from None
+            raise ScalecalcError(f"{where}: {error}") from None
         planned["gpu_hours"] = float(hours)
         planned["days"] = None if days is None else float(days)
         planned["dollars"] = None if dollars is None else float(dollars)
@@ -109,9 +114,9 @@ def evaluate(run: PlannedRun) -> list[CheckResult]:
         quantity, upper = LIMITS[limit]
         value = planned.get(quantity)
         if value is None:
-            raise ScalecalcError(f"run {run.name}: {limit} needs {_needs(quantity, run.preset.name)}.")
+            raise ScalecalcError(f"{where}: {limit} needs {_needs(quantity, run.preset.name)}.")
         if not math.isfinite(value):
-            raise ScalecalcError(f"run {run.name}: the planned {quantity} is not a finite number; check "
+            raise ScalecalcError(f"{where}: the planned {quantity} is not a finite number; check "
                                  "the run's params and tokens and the preset's coefficients.")
         bound = run.limits[limit]
         passed = value <= bound if upper else value >= bound
@@ -192,8 +197,12 @@ class _PlanReader:
         hardware = self.hardware(values, source)
         preset = self.preset(source["preset"])
         limits = {**defaults, **self.limits(entry, run, "run.limits", index, name)}
-        check_limits(limits, lambda key: f"plan file {self.path}, run {name}: {key}")
-        return PlannedRun(name, sizes["params"], sizes["tokens"], preset, hardware, limits)
+        where = self.locate.where("run", "", index, name)
+        if not limits:
+            raise ScalecalcError(f"{where}: no limits to check; add a [run.limits] table, or [limits] for "
+                                 "every run, with one such as max_days = 30.")
+        check_limits(limits, f"{where}: ")
+        return PlannedRun(name, sizes["params"], sizes["tokens"], preset, hardware, limits, where)
 
     def limits(self, data: dict[str, Any], owner: Table, section: str, index: int | None,
                name: str) -> dict[str, float]:

@@ -51,7 +51,7 @@ def read(path: Path, kind: str) -> tuple[dict[str, Any], str]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ScalecalcError(f"{label} is not UTF-8 text (byte {error.start + 1} is not); "
+        raise ScalecalcError(f"{label} is not UTF-8 text (a bad byte at offset {error.start}); "
                              "save it as UTF-8.") from None
     try:
         data = tomllib.loads(text.removeprefix("\ufeff"))
