@@ -94,11 +94,11 @@ class Hardware:
     def costs(self, flops: np.ndarray | float) -> tuple[np.ndarray | float, np.ndarray | float | None,
                                                         np.ndarray | float | None]:
         """Accelerator-hours, days and dollars for `flops`; an error rather than an infinity."""
-        hours = self.accelerator_hours(flops)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked below: a message, not a warning
+            hours, dollars = self.accelerator_hours(flops), self.dollars(flops)
         if not np.all(np.isfinite(hours)):
             raise ScalecalcError(f"the accelerator-hours overflow at MFU {self.mfu:g} on "
                                  f"{self.accelerator.key}; the compute is too large to price, so give less.")
-        dollars = self.dollars(flops)
         if dollars is not None and not np.all(np.isfinite(dollars)):
             raise ScalecalcError(f"the cost overflows at a price of {self.price:g} dollars per "
                                  "accelerator-hour; give a smaller price or less compute.")
