@@ -134,6 +134,9 @@ class Table:
             raise self.fail(key, f"must be a non-empty string, not {describe(value)}")
         if len(value) > MAX_TEXT:
             raise self.fail(key, f"is {len(value):,} characters long, above the limit of {MAX_TEXT:,}")
+        # Newlines and tabs are text; an escape or a bell would reach a terminal through CSV.
+        if any((ord(char) < 32 and char not in "\n\t") or ord(char) == 127 for char in value):
+            raise self.fail(key, "holds a control character (such as an escape); remove it")
         return value.strip()
 
     def number(self, key: str, required: bool = True, zero_ok: bool = False,

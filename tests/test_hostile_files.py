@@ -375,3 +375,29 @@ def test_utf8_with_byte_order_mark_is_read(run_inprocess, tmp_path: Path) -> Non
     plan = write(tmp_path / "plan.toml", "\ufeff" + RUN)
     result = run_inprocess("check", str(plan), "-f", "json")
     assert result.code == 0, result.stderr
+
+
+def test_names_from_files_are_text_not_markup(run_inprocess, tmp_path: Path) -> None:
+    """Rich read "[/x]" in a name as a closing tag and raised MarkupError (a traceback)."""
+    catalogue = write(tmp_path / "acc.toml", '[x1]\nname = "[/x] mine"\npeak_flops = 1e15\nsource = "[b]s"\n')
+    listing = run_inprocess("hardware", "--accelerators", str(catalogue))
+    assert listing.code == 0 and "[/x] mine" in listing.stdout and "[b]s" in listing.stdout
+    plan = write(tmp_path / "plan.toml", RUN.replace('"a"', '"[/x]"'))
+    result = run_inprocess("check", str(plan))
+    assert result.code == 0 and "[/x]" in result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("kind", ["plan", "accelerator", "preset"])
+def test_control_characters_in_names_are_refused(run_inprocess, tmp_path: Path, kind: str) -> None:
+    """An escape character in a name would reach the terminal through CSV."""
+    path = tmp_path / "f.toml"
+    if kind == "plan":
+        write(path, RUN.replace('"a"', '"a\\u001b[31m"'))
+        args = ("check", str(path), "-f", "csv")
+    elif kind == "accelerator":
+        write(path, ACCELERATOR.replace('"X1"', '"X\\u0007"'))
+        args = ("hardware", "--accelerators", str(path), "-f", "csv")
+    else:
+        write(path, PRESET.replace('name = "chinchilla"', 'name = "c\\u001b"'))
+        args = ("presets", "show", str(path), "-f", "csv")
+    refused(run_inprocess(*args), "key name holds a control character")
