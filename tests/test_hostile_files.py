@@ -401,3 +401,15 @@ def test_control_characters_in_names_are_refused(run_inprocess, tmp_path: Path, 
         write(path, PRESET.replace('name = "chinchilla"', 'name = "c\\u001b"'))
         args = ("presets", "show", str(path), "-f", "csv")
     refused(run_inprocess(*args), "key name holds a control character")
+
+
+def test_an_unexpected_error_in_check_exits_2_not_1(run_inprocess, monkeypatch) -> None:
+    """Exit 1 means a failed budget to CI; even a bug must not look like one."""
+    from scalecalc import check
+
+    def broken(run):
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(check, "evaluate", broken)
+    refused(run_inprocess("check", "--params", "7B", "--tokens", "2T", "--max-flops", "1e23"),
+            "unexpected error (ZeroDivisionError: float division by zero)", "this is a bug in scalecalc")

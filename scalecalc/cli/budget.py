@@ -65,30 +65,40 @@ def check(
 
     from scalecalc import check as checks
 
-    given = {"max_flops": max_flops, "max_gpu_hours": max_gpu_hours, "max_days": max_days,
-             "max_dollars": max_dollars, "max_loss": max_loss,
-             "min_tokens_per_param": min_tokens_per_param, "max_tokens_per_param": max_tokens_per_param}
-    limits = {key: parse_quantity(value, "--" + key.replace("_", "-")) for key, value in given.items()
-              if value is not None}
-    if plan is not None:
-        inline = [name for name, value in (("--params", params), ("--tokens", tokens), ("--preset", preset),
-                                           ("--gpu", gpu), ("--gpus", gpus), ("--mfu", mfu),
-                                           ("--price", price)) if value is not None] + \
-            ["--" + key.replace("_", "-") for key in limits]
-        if inline:
-            raise ScalecalcError(f"give the plan as a file or as options, not both: {inline[0]} "
-                                 "with a plan file; put it in the file instead.")
-        # --accelerators is a catalogue, not a run setting: the plan's runs may name its entries.
-        runs = checks.read_plan(Path(plan), accelerators)
-    else:
-        if params is None or tokens is None:
-            raise ScalecalcError("give a plan file, or the run as --params and --tokens with limits "
-                                 "such as --max-flops 1e23.")
-        hardware = training_hardware(gpu, gpus, mfu, price, accelerators)
-        size, count = parse_quantity(params, "--params"), parse_quantity(tokens, "--tokens")
-        law = preset_files.load(preset or preset_files.DEFAULT_PRESET)
-        runs = [checks.inline_run(size, count, law, hardware, limits)]
-    results = [result for run in runs for result in checks.evaluate(run)]
+    def results_of_plan() -> list[checks.CheckResult]:
+        given = {"max_flops": max_flops, "max_gpu_hours": max_gpu_hours, "max_days": max_days,
+                 "max_dollars": max_dollars, "max_loss": max_loss,
+                 "min_tokens_per_param": min_tokens_per_param, "max_tokens_per_param": max_tokens_per_param}
+        limits = {key: parse_quantity(value, "--" + key.replace("_", "-")) for key, value in given.items()
+                  if value is not None}
+        if plan is not None:
+            options = (("--params", params), ("--tokens", tokens), ("--preset", preset), ("--gpu", gpu),
+                       ("--gpus", gpus), ("--mfu", mfu), ("--price", price))
+            inline = [name for name, value in options if value is not None] + \
+                ["--" + key.replace("_", "-") for key in limits]
+            if inline:
+                raise ScalecalcError(f"give the plan as a file or as options, not both: {inline[0]} "
+                                     "with a plan file; put it in the file instead.")
+            # --accelerators is a catalogue, not a run setting: the plan's runs may name its entries.
+            runs = checks.read_plan(Path(plan), accelerators)
+        else:
+            if params is None or tokens is None:
+                raise ScalecalcError("give a plan file, or the run as --params and --tokens with limits "
+                                     "such as --max-flops 1e23.")
+            hardware = training_hardware(gpu, gpus, mfu, price, accelerators)
+            size, count = parse_quantity(params, "--params"), parse_quantity(tokens, "--tokens")
+            law = preset_files.load(preset or preset_files.DEFAULT_PRESET)
+            runs = [checks.inline_run(size, count, law, hardware, limits)]
+        return [result for run in runs for result in checks.evaluate(run)]
+
+    try:
+        results = results_of_plan()
+    except ScalecalcError:
+        raise
+    except Exception as error:  # CI reads exit 1 as a failed budget: a crash must not look like one
+        detail = f"{type(error).__name__}: {error}"[:200]
+        raise ScalecalcError(f"check stopped on an unexpected error ({detail}); this is a bug in "
+                             "scalecalc: please report it with the command and the plan.") from error
     write(results, format, title="Budget checks", transpose=False)
     failed = sum(result.verdict == "FAIL" for result in results)
     noun = "check" if len(results) == 1 else "checks"
