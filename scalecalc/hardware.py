@@ -165,22 +165,18 @@ def parse_price(value: str | float, name: str) -> float:
 
 
 def from_settings(gpu: str | None, gpus: str | float | None = None, mfu: str | float | None = None,
-                  price: str | float | None = None, accelerators: Catalogues = None,
-                  prefix: str = "--") -> Hardware | None:
-    """Hardware from command-line strings; None when no accelerator is named.
-
-    `prefix` makes the messages name options ("--gpus") or plan-file keys ("gpus").
-    """
+                  price: str | float | None = None, accelerators: Catalogues = None) -> Hardware | None:
+    """Hardware from the command line's --gpu, --gpus, --mfu, --price and --accelerators; None
+    when no accelerator is named. (A plan file's keys are read by check.py, which names them.)"""
     if gpu is None:
         stray = [name for name, value in (("gpus", gpus), ("mfu", mfu), ("price", price),
                                           ("accelerators", accelerators)) if value is not None]
         if stray:
-            raise ScalecalcError(f"{prefix}{stray[0]} describes an accelerator: add {prefix}gpu NAME "
-                                 "(for example h100).")
+            raise ScalecalcError(f"--{stray[0]} describes an accelerator: add --gpu NAME (for example h100).")
         return None
-    count = parse_count(gpus, f"{prefix}gpus") if gpus is not None else None
-    cost = parse_price(price, f"{prefix}price") if price is not None else None
-    return Hardware(find(str(gpu), accelerators), count, parse_mfu(mfu, f"{prefix}mfu"), cost)
+    count = parse_count(gpus, "--gpus") if gpus is not None else None
+    cost = parse_price(price, "--price") if price is not None else None
+    return Hardware(find(str(gpu), accelerators), count, parse_mfu(mfu, "--mfu"), cost)
 
 
 def cost_fields(hardware: Hardware, flops: np.ndarray | float) -> HardwareFields:
