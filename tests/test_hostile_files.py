@@ -7,16 +7,23 @@ left as they were.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+import tomli_w
 import typer
 from conftest import ROOT
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from scalecalc import hardware, tomlfile
+from scalecalc import check, hardware, presets, tomlfile
+from scalecalc.check import LIMITS
 from scalecalc.cli.app import app
+from scalecalc.errors import ScalecalcError
 
 RUN = '[[run]]\nname = "a"\nparams = "7B"\ntokens = "1T"\n[run.limits]\nmax_flops = 1e30\n'
 PRESET = (ROOT / "presets" / "chinchilla.toml").read_text()
@@ -345,11 +352,9 @@ def test_hostile_plans(run_inprocess, tmp_path: Path, text: str, gist: str) -> N
 
 
 def test_too_many_runs(run_inprocess, tmp_path: Path) -> None:
-    from scalecalc.check import MAX_RUNS
-
-    runs = "".join(f'[[run]]\nname = "r{i}"\nparams = 1e9\ntokens = 1e9\n' for i in range(MAX_RUNS + 1))
+    runs = "".join(f'[[run]]\nname = "r{i}"\nparams = 1e9\ntokens = 1e9\n' for i in range(check.MAX_RUNS + 1))
     plan = write(tmp_path / "plan.toml", runs)
-    refused(run_inprocess("check", str(plan)), f"above the limit of {MAX_RUNS:,}")
+    refused(run_inprocess("check", str(plan)), f"above the limit of {check.MAX_RUNS:,}")
 
 
 @pytest.mark.parametrize(
@@ -405,11 +410,70 @@ def test_control_characters_in_names_are_refused(run_inprocess, tmp_path: Path, 
 
 def test_an_unexpected_error_in_check_exits_2_not_1(run_inprocess, monkeypatch) -> None:
     """Exit 1 means a failed budget to CI; even a bug must not look like one."""
-    from scalecalc import check
-
     def broken(run):
         raise ZeroDivisionError("float division by zero")
 
     monkeypatch.setattr(check, "evaluate", broken)
     refused(run_inprocess("check", "--params", "7B", "--tokens", "2T", "--max-flops", "1e23"),
             "unexpected error (ZeroDivisionError: float division by zero)", "this is a bug in scalecalc")
+
+
+# Any value of any TOML type under any key: a file either reads or is a ScalecalcError, never
+# another exception (the defects above were each one such exception).
+_SCALARS = (st.booleans() | st.integers(min_value=-(10**400), max_value=10**400)
+            | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=12)
+            | st.sampled_from(["7B", "1e24", "h100", "chinchilla", "0.4", "-1", "1e999", ""])
+            | st.datetimes() | st.dates())
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3)
+                       | st.dictionaries(st.sampled_from(["a", "peak_flops", "max_days"]), inner, max_size=2),
+                       max_leaves=6)
+
+
+def _tables(keys: list[str]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.dictionaries(st.sampled_from([*keys, "stray"]), _VALUES, max_size=len(keys))
+
+
+def _must_read_or_refuse(action) -> None:
+    with contextlib.suppress(ScalecalcError):  # any other exception fails the test
+        action()
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(top=_tables(["preset", "gpu", "gpus", "mfu", "price", "accelerators"]),
+       runs=st.lists(_tables(["name", "params", "tokens", "gpu", "gpus", "mfu", "price", "preset"]),
+                     max_size=3),
+       limits=_tables(list(LIMITS)))
+def test_any_plan_reads_or_is_refused(tmp_path: Path, top, runs, limits) -> None:
+    for run in runs:
+        run["limits"] = limits
+    path = tmp_path / "plan.toml"
+    path.write_text(tomli_w.dumps({**top, "run": runs}))
+    _must_read_or_refuse(lambda: [check.evaluate(run) for run in check.read_plan(path)])
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entries=st.dictionaries(st.sampled_from(["x1", "h100", "A B"]),
+                               _tables(["name", "peak_flops", "source"]) | _VALUES, max_size=2))
+def test_any_catalogue_reads_or_is_refused(tmp_path: Path, entries) -> None:
+    path = tmp_path / "acc.toml"
+    path.write_text(tomli_w.dumps(entries))
+    _must_read_or_refuse(lambda: hardware.read_catalogue(path))
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(source=_tables(["citation", "location", "arxiv", "url"]),
+       law=_tables(["form", "E", "A", "B", "alpha", "beta"]), extra=_tables(["notes", "fitted_range"]))
+def test_any_preset_reads_or_is_refused(tmp_path: Path, source, law, extra) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text(tomli_w.dumps({"summary": "s", "source": source, "law": law, **extra}))
+    _must_read_or_refuse(lambda: presets.parse_file(path))
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.binary(max_size=200))
+def test_any_bytes_read_or_are_refused(tmp_path: Path, raw: bytes) -> None:
+    path = tmp_path / "f.toml"
+    path.write_bytes(raw)
+    for action in (lambda: check.read_plan(path), lambda: hardware.read_catalogue(path),
+                   lambda: presets.parse_file(path)):
+        _must_read_or_refuse(action)
