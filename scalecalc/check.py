@@ -260,14 +260,16 @@ class _PlanReader:
         spec = source.text("preset", required=False)
         if spec is None:
             return preset_files.load(preset_files.DEFAULT_PRESET)
-        if spec not in preset_files.builtin_names():
-            relative = self.relative(spec)
-            if relative.exists() or spec.endswith(".toml") or "/" in spec:
-                spec = str(relative)
         try:
+            if spec not in preset_files.builtin_names():
+                relative = self.relative(spec)
+                if relative.exists() or spec.endswith(".toml") or "/" in spec:
+                    spec = str(relative)
             return preset_files.load(spec)
         except ScalecalcError as error:
             raise source.fail("preset", f"is not usable: {error}") from None
+        except OSError as error:  # a name too long for a path, say
+            raise source.fail("preset", f"is not usable as a file name ({error.strerror})") from None
 
     def relative(self, spec: str) -> Path:
         """A path in the plan, read from the plan's own folder (absolute and ~ paths stay)."""

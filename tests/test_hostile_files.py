@@ -288,6 +288,7 @@ def test_plan_paths_are_relative_to_the_plan(run_installed, tmp_path: Path) -> N
         ('gpu = "h100"\n' + RUN + RUN.replace('"a"', '"b"').replace("[[run]]", "[[run]]\nmfu = 2"),
          "line 9, run b: key mfu has a bad value: 2 is above 1"),
         ("[limits]\nmax_days = -3\n" + RUN, "line 2: key max_days must be a number above zero, not -3"),
+        (f'preset = "{"a" * 5000}"\n' + RUN, "line 1, run a: key preset is not usable as a file name"),
     ],
 )
 def test_plan_errors_name_the_file_run_and_key_at_fault(run_inprocess, tmp_path: Path, text: str,
