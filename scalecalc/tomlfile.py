@@ -26,7 +26,8 @@ MAX_TEXT = 10_000  # characters in one string value
 
 def read(path: Path, kind: str) -> tuple[dict[str, Any], str]:
     """The parsed table and the text of a `kind` file ("preset", "plan", "accelerator")."""
-    label = f"{kind} file {path}"
+    shown = str(path) if len(str(path)) <= 200 else "..." + str(path)[-80:]  # keep the message one line
+    label = f"{kind} file {shown}"
     try:
         info = path.stat()  # before opening: opening a FIFO would wait for a writer
     except OSError as error:
@@ -49,12 +50,12 @@ def read(path: Path, kind: str) -> tuple[dict[str, Any], str]:
         raise ScalecalcError(f"{label} is above the {MAX_BYTES:,}-byte limit for {kind} files; "
                              "check that it is the right file.")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark, as Windows editors write
     except UnicodeDecodeError as error:
         raise ScalecalcError(f"{label} is not UTF-8 text (a bad byte at offset {error.start}); "
                              "save it as UTF-8.") from None
     try:
-        data = tomllib.loads(text.removeprefix("\ufeff"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ScalecalcError(f"{label}: not valid TOML ({error}).") from None
     except RecursionError:
