@@ -2,23 +2,27 @@
 
 A plan is given on the command line or in a TOML file that a team keeps beside its training
 configs (examples/plan.toml). Every run is checked against every limit it names; the CLI exits 1
-when any check fails. Errors in a plan file name the file, the line and the key.
+when any check fails (and 2 on any error). Errors in a plan file name the file, the line, the run
+and the key. Paths in a plan (preset and accelerator files) are relative to the plan's folder.
 """
 
 from __future__ import annotations
 
+import math
 import re
-import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scalecalc import hardware as accelerators
 from scalecalc import presets as preset_files
+from scalecalc import tomlfile
 from scalecalc.errors import ScalecalcError
-from scalecalc.hardware import Hardware, from_settings
+from scalecalc.hardware import Accelerator, Catalogues, Hardware
 from scalecalc.presets import Preset
-from scalecalc.quantities import parse_quantity
 from scalecalc.records import Value, record_field
+from scalecalc.tomlfile import Table, describe
 
 # limit -> (planned quantity, True when the planned value must not exceed the limit)
 LIMITS: dict[str, tuple[str, bool]] = {
@@ -33,7 +37,7 @@ LIMITS: dict[str, tuple[str, bool]] = {
 HARDWARE_KEYS = ("gpu", "gpus", "mfu", "price", "accelerators")
 RUN_KEYS = {"name", "params", "tokens", "preset", "limits", *HARDWARE_KEYS}
 TOP_KEYS = {"preset", "limits", "run", *HARDWARE_KEYS}
-
+MAX_RUNS = 10_000
 
 
 @dataclass(frozen=True)
@@ -55,20 +59,53 @@ class PlannedRun:
     preset: Preset
     hardware: Hardware | None
     limits: dict[str, float] = field(default_factory=dict)
+    where: str = ""  # how messages name the run: "plan file P, line L, run NAME"; default "run NAME"
+
+
+def inline_run(params: float, tokens: float, preset: Preset, hardware: Hardware | None,
+               limits: dict[str, float]) -> PlannedRun:
+    """The run given on the command line, named by its size so a table's title reads well."""
+    from scalecalc.quantities import format_count
+
+    for name, value in (("--params", params), ("--tokens", tokens)):
+        if value < 1:
+            raise ScalecalcError(f"{name}: {value:g} is below 1; give a count such as 7B or 2T.")
+    check_limits(limits, "", lambda key: f"--{key.replace('_', '-')}")
+    def size(value: float) -> str:  # 70.0B; beyond the suffixes, 1e+20
+        return format_count(value) if value < 1e15 else f"{value:.3g}"
+
+    return PlannedRun(f"{size(params)} params, {size(tokens)} tokens", params, tokens, preset, hardware,
+                      limits)
+
+
+def check_limits(limits: dict[str, float], where: str, name: Callable[[str], str] = str) -> None:
+    """Refuse a minimum D/N above the maximum: no run could pass both."""
+    low, high = limits.get("min_tokens_per_param"), limits.get("max_tokens_per_param")
+    if low is not None and high is not None and low > high:
+        raise ScalecalcError(f"{where}{name('min_tokens_per_param')} {low:g} is above "
+                             f"{name('max_tokens_per_param')} {high:g}; no run can pass both.")
 
 
 def evaluate(run: PlannedRun) -> list[CheckResult]:
-    """One result per limit, in the order of LIMITS."""
+    """One result per limit, in the order of LIMITS; every planned value is finite or an error."""
+    where = run.where or f"run {run.name}"
     if not run.limits:
-        raise ScalecalcError(f"run {run.name}: no limits to check; give at least one, such as --max-flops.")
+        raise ScalecalcError(f"{where}: no limits to check; give at least one, such as --max-flops.")
     flops = run.preset.flops_per_param_token * run.params * run.tokens
     planned: dict[str, float | None] = {"flops": flops, "tokens_per_param": run.tokens / run.params}
+    if not math.isfinite(flops):
+        raise ScalecalcError(f"{where}: the planned compute {run.preset.flops_per_param_token:g} · "
+                             "params · tokens is above the largest float, 1.8e308; give fewer params or "
+                             "tokens.")
     if run.hardware is not None:
-        planned["gpu_hours"] = float(run.hardware.accelerator_hours(flops))
-        days, dollars = run.hardware.days(flops), run.hardware.dollars(flops)
+        try:
+            hours, days, dollars = run.hardware.costs(flops)
+        except ScalecalcError as error:
+            raise ScalecalcError(f"{where}: {error}") from None
+        planned["gpu_hours"] = float(hours)
         planned["days"] = None if days is None else float(days)
         planned["dollars"] = None if dollars is None else float(dollars)
-    if run.preset.law is not None:
+    if run.preset.law is not None and "max_loss" in run.limits:
         planned["loss"] = float(run.preset.law.loss(run.params, run.tokens))
     results = []
     for limit in LIMITS:
@@ -77,7 +114,10 @@ def evaluate(run: PlannedRun) -> list[CheckResult]:
         quantity, upper = LIMITS[limit]
         value = planned.get(quantity)
         if value is None:
-            raise ScalecalcError(f"run {run.name}: {limit} needs {_needs(quantity, run.preset.name)}.")
+            raise ScalecalcError(f"{where}: {limit} needs {_needs(quantity, run.preset.name)}.")
+        if not math.isfinite(value):
+            raise ScalecalcError(f"{where}: the planned {quantity} is not a finite number; check "
+                                 "the run's params and tokens and the preset's coefficients.")
         bound = run.limits[limit]
         passed = value <= bound if upper else value >= bound
         results.append(CheckResult(run=run.name, check=limit, limit=bound, planned=value,
@@ -92,93 +132,177 @@ def _needs(quantity: str, preset: str) -> str:
             "loss": f"a preset with a loss law ({preset} has none)"}[quantity]
 
 
-def read_plan(path: Path) -> list[PlannedRun]:
-    """The runs of a plan file, each with its limits; file-wide settings apply to every run."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except OSError as error:
-        raise ScalecalcError(f"plan file {path}: cannot be read ({error.strerror}).") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ScalecalcError(f"plan file {path}: not valid TOML ({error}).") from None
-    locate = _Locator(path, text)
-    for key in data:
-        if key not in TOP_KEYS:
-            raise locate.error(None, key, f"is not recognised; use {', '.join(sorted(TOP_KEYS))}")
-    runs = data.get("run")
-    if not isinstance(runs, list) or not runs:
-        raise ScalecalcError(f"plan file {path}: no runs; add one or more [[run]] tables with name, "
-                             "params and tokens.")
-    defaults_limits = _limits(data.get("limits", {}), locate, None)
-    planned = []
-    for index, run in enumerate(runs):
-        name = str(run.get("name", f"run {index + 1}"))
-        unknown = [key for key in run if key not in RUN_KEYS]
-        if unknown:
-            raise locate.error(index, unknown[0], f"is not recognised; use {', '.join(sorted(RUN_KEYS))}",
-                               name=name)
-        values = {}
+def read_plan(path: Path, catalogues: Catalogues = None) -> list[PlannedRun]:
+    """The runs of a plan file, each with its limits; file-wide settings apply to every run.
+
+    `catalogues` are accelerator files given on the command line; a plan's own `accelerators`
+    file is read after them, so its entries win.
+    """
+    data, text = tomlfile.read(path, "plan")
+    return _PlanReader(path, text, catalogues).runs(data)
+
+
+class _PlanReader:
+    """Reads a parsed plan with typed access, blaming the file, line, run and key at fault."""
+
+    def __init__(self, path: Path, text: str, catalogues: Catalogues) -> None:
+        self.path, self.locate = path, _Locator(path, text)
+        self.folder = path.parent
+        # The command line's catalogues are read first, so their errors name them, not the plan.
+        self.catalogues: dict[Path | None, dict[str, Accelerator]] = {
+            None: accelerators.catalogue(catalogues)}
+
+    def table(self, data: dict[str, Any], section: str, index: int | None = None, name: str = "") -> Table:
+        return Table(data, lambda key: self.locate.where(section, key, index, name))
+
+    def runs(self, data: dict[str, Any]) -> list[PlannedRun]:
+        top = self.table(data, "")
+        top.only(TOP_KEYS)
+        entries = data.get("run")
+        if entries is None or entries == []:
+            raise ScalecalcError(f"plan file {self.path}: no runs; add one or more [[run]] tables with "
+                                 "name, params and tokens.")
+        if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+            what = "a list of values" if isinstance(entries, list) else describe(entries)
+            raise top.fail("run", f"must be [[run]] tables with name, params and tokens, not {what}")
+        if len(entries) > MAX_RUNS:
+            raise top.fail("run", f"holds {len(entries):,} runs, above the limit of {MAX_RUNS:,}; "
+                           "split the plan")
+        defaults = self.limits(data, top, "limits", None, "")
+        planned: list[PlannedRun] = []
+        seen: set[str] = set()
+        for index, entry in enumerate(entries):
+            label = self.table(entry, "run", index)
+            name = label.text("name", required=False) or f"#{index + 1}"
+            if name in seen:
+                raise label.fail("name", f"repeats the name {describe(name)}; give each run its own name")
+            seen.add(name)
+            planned.append(self.run(data, entry, index, name, defaults))
+        return planned
+
+    def run(self, data: dict[str, Any], entry: dict[str, Any], index: int, name: str,
+            defaults: dict[str, float]) -> PlannedRun:
+        run = self.table(entry, "run", index, name)
+        run.only(RUN_KEYS)
+        sizes = {}
         for key in ("params", "tokens"):
-            if key not in run:
-                raise locate.error(index, key, "is missing", name=name, line_key="name")
-            values[key] = locate.number(index, key, run[key], name)
-        setting = {key: run.get(key, data.get(key)) for key in (*HARDWARE_KEYS, "preset")}
+            value = run.quantity(key)
+            if value < 1:
+                raise run.fail(key, f"must be at least 1, not {value:g}")
+            sizes[key] = value
+        # A setting comes from the run, else from the top of the file: blame the table it came from.
+        top_run = self.table(data, "", None, name)
+        source = {key: run if key in entry else top_run for key in (*HARDWARE_KEYS, "preset")}
+        values = {key: (entry if key in entry else data).get(key) for key in source}
+        hardware = self.hardware(values, source)
+        preset = self.preset(source["preset"])
+        limits = {**defaults, **self.limits(entry, run, "run.limits", index, name)}
+        where = self.locate.where("run", "", index, name)
+        if not limits:
+            raise ScalecalcError(f"{where}: no limits to check; add a [run.limits] table, or [limits] for "
+                                 "every run, with one such as max_days = 30.")
+        check_limits(limits, f"{where}: ")
+        return PlannedRun(name, sizes["params"], sizes["tokens"], preset, hardware, limits, where)
+
+    def limits(self, data: dict[str, Any], owner: Table, section: str, index: int | None,
+               name: str) -> dict[str, float]:
+        value = data.get("limits")
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise owner.fail("limits", "must be a table of limits such as max_days = 30, "
+                             f"not {describe(value)}")
+        table = self.table(value, section, index, name)
+        for key in table.data:
+            if key not in LIMITS:
+                raise table.fail(key, f"is not a limit; use {', '.join(LIMITS)}")
+        return {key: table.quantity(key) for key in table.data}
+
+    def hardware(self, values: dict[str, Any], source: dict[str, Table]) -> Hardware | None:
+        gpu = source["gpu"].text("gpu", required=False)
+        if gpu is None:
+            stray = next((key for key in HARDWARE_KEYS if values[key] is not None), None)
+            if stray is not None:
+                raise source[stray].fail(stray, "describes an accelerator: add gpu = NAME (for example h100)")
+            return None
+        count, mfu, price = (self.setting(values, source, key, parse) for key, parse in (
+            ("gpus", accelerators.parse_count), ("mfu", accelerators.parse_mfu),
+            ("price", accelerators.parse_price)))
+        entries = self.catalogue(source["accelerators"])
         try:
-            hardware = from_settings(setting["gpu"], setting["gpus"], setting["mfu"], setting["price"],
-                                     setting["accelerators"], prefix="")
-            preset = preset_files.load(str(setting["preset"] or preset_files.DEFAULT_PRESET))
+            accelerator = accelerators.lookup(gpu, entries)
         except ScalecalcError as error:
-            raise locate.error(index, next((k for k in (*HARDWARE_KEYS, "preset") if k in run), "gpu"),
-                               f"is not usable: {error}", name=name) from None
-        limits = {**defaults_limits, **_limits(run.get("limits", {}), locate, index, name)}
-        planned.append(PlannedRun(name, values["params"], values["tokens"], preset, hardware, limits))
-    return planned
+            raise source["gpu"].fail("gpu", f"is not usable: {error}") from None
+        return Hardware(accelerator, count, accelerators.DEFAULT_MFU if mfu is None else mfu, price)
 
+    @staticmethod
+    def setting(values: dict[str, Any], source: dict[str, Table], key: str,
+                parse: Callable[[Any, str], Any]) -> Any:
+        if values[key] is None:
+            return None
+        try:
+            return parse(values[key], key)
+        except ScalecalcError as error:
+            raise source[key].fail(key, "has a bad value: " + str(error).removeprefix(f"{key}: ")) from None
 
-def _limits(table: Any, locate: _Locator, index: int | None, name: str = "") -> dict[str, float]:
-    if not isinstance(table, dict):
-        raise locate.error(index, "limits", "must be a table of limits, such as max_days = 30", name=name)
-    limits = {}
-    for key, value in table.items():
-        if key not in LIMITS:
-            raise locate.error(index, key, f"is not a limit; use {', '.join(LIMITS)}", name=name)
-        limits[key] = locate.number(index, key, value, name)
-    return limits
+    def catalogue(self, source: Table) -> dict[str, Accelerator]:
+        """The built-in accelerators, the command line's files, then the plan's own file (cached)."""
+        extra = source.text("accelerators", required=False)
+        path = None if extra is None else self.relative(extra)
+        if path not in self.catalogues:
+            try:
+                self.catalogues[path] = {**self.catalogues[None], **accelerators.read_catalogue(path)}
+            except ScalecalcError as error:
+                raise source.fail("accelerators", f"is not usable: {error}") from None
+        return self.catalogues[path]
+
+    def preset(self, source: Table) -> Preset:
+        spec = source.text("preset", required=False)
+        if spec is None:
+            return preset_files.load(preset_files.DEFAULT_PRESET)
+        try:
+            if spec not in preset_files.builtin_names():
+                relative = self.relative(spec)
+                if relative.exists() or spec.endswith(".toml") or "/" in spec:
+                    spec = str(relative)
+            return preset_files.load(spec)
+        except ScalecalcError as error:
+            raise source.fail("preset", f"is not usable: {error}") from None
+        except OSError as error:  # a name too long for a path, say
+            raise source.fail("preset", f"is not usable as a file name ({error.strerror})") from None
+
+    def relative(self, spec: str) -> Path:
+        """A path in the plan, read from the plan's own folder (absolute and ~ paths stay)."""
+        return self.folder / Path(spec).expanduser()
 
 
 class _Locator:
     """Finds the line of a key in a plan file: tomllib parses but does not say where things are."""
 
-    HEADER = re.compile(r"^\s*\[\[?\s*([\w.]+)\s*\]\]?")
+    HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]")
+    KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
 
     def __init__(self, path: Path, text: str) -> None:
-        self.path, self.lines = path, text.splitlines()
-
-    def line(self, index: int | None, key: str) -> int | None:
-        run = -1
-        for number, line in enumerate(self.lines, start=1):
+        self.path = path
+        # (section, run index, key or None for a header) -> first line; "" is the top of the file.
+        self.lines: dict[tuple[str, int | None, str | None], int] = {}
+        section, run = "", -1
+        for number, line in enumerate(text.splitlines(), start=1):
             header = self.HEADER.match(line)
             if header:
-                if header.group(1) == "run" and line.strip().startswith("[["):
+                section = re.sub(r"[\s\"']", "", header.group(2))
+                if header.group(1) == "[[" and section == "run":
                     run += 1
-                continue
-            if (index is None or run == index) and re.match(rf"^\s*{re.escape(key)}\s*=", line):
-                return number
-        return None
+                self.lines.setdefault((section, self._run(section, run), None), number)
+            elif (key := self.KEY.match(line)) is not None:
+                self.lines.setdefault((section, self._run(section, run), key.group(1)), number)
 
-    def error(self, index: int | None, key: str, problem: str, name: str = "",
-              line_key: str | None = None) -> ScalecalcError:
-        number = self.line(index, line_key or key)
-        where = f"plan file {self.path}" + (f", line {number}" if number else "")
-        run = f", run {name}" if name else ""
-        return ScalecalcError(f"{where}{run}: key {key} {problem.rstrip('.')}.")
+    @staticmethod
+    def _run(section: str, run: int) -> int | None:
+        return run if section.split(".")[0] == "run" else None
 
-    def number(self, index: int | None, key: str, value: Any, name: str) -> float:
-        try:
-            if isinstance(value, bool):
-                raise TypeError
-            return parse_quantity(value if isinstance(value, str) else float(value), key)
-        except (ScalecalcError, TypeError, ValueError) as error:
-            detail = str(error).removeprefix(f"{key}: ") if isinstance(error, ScalecalcError) else \
-                f"{value!r} is not a number"
-            raise self.error(index, key, f"has a bad value: {detail}", name=name) from None
+    def where(self, section: str, key: str, index: int | None, name: str) -> str:
+        """"plan file P, line L, run NAME": the line of the key, else of its table's header."""
+        number = self.lines.get((section, index, key)) or self.lines.get((section, index, None))
+        return (f"plan file {self.path}" + (f", line {number}" if number else "")
+                + (f", run {name}" if name else ""))

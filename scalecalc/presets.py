@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from scalecalc import tomlfile
 from scalecalc.errors import ScalecalcError
 from scalecalc.laws import LAW_FORMS, ChinchillaLaw, Law, PowerAllocation, PowerLaw1D
 from scalecalc.quantities import format_count, format_flops
+from scalecalc.tomlfile import Table
 
 _HERE = Path(__file__).resolve().parent
 # Inside a wheel the files sit in scalecalc/presets; in a source checkout, at the top of the repo.
@@ -21,6 +22,7 @@ DEFAULT_PRESET = "besiroglu"
 RANGE_KEYS = ("params", "tokens", "flops")
 # One-variable laws a preset may carry, by the quantity they take: L(N), L(D), L(C).
 SINGLE_KEYS = ("params", "tokens", "flops")
+MAX_FLOPS_PER_PARAM_TOKEN = 1000.0  # 6 for training, 2 for inference; more is a typo
 
 _TOP_KEYS = {"name", "summary", "notes", "caution", "flops_per_param_token", "source", "law",
              "allocation", "single", "fitted_range", "uncertainty"}
@@ -166,95 +168,18 @@ def load(spec: str | Preset) -> Preset:
 
 
 def parse_file(path: Path) -> Preset:
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise ScalecalcError(f"preset file {path}: not valid TOML ({error}).") from None
-    except OSError as error:
-        raise ScalecalcError(f"preset file {path}: cannot be read ({error.strerror}).") from None
+    data, _ = tomlfile.read(path, "preset")
     return from_mapping(data, path)
-
-
-class _Reader:
-    """Typed access to one TOML table that names the file and key in every error."""
-
-    def __init__(self, data: dict[str, Any], path: Path, prefix: str = "") -> None:
-        self.data, self.path, self.prefix = data, path, prefix
-
-    def fail(self, key: str, problem: str) -> ScalecalcError:
-        return ScalecalcError(f"preset file {self.path}: key {self.prefix}{key} {problem}.")
-
-    def only(self, allowed: set[str]) -> None:
-        for key in self.data:
-            if key not in allowed:
-                raise self.fail(key, f"is not recognised; allowed here: {', '.join(sorted(allowed))}")
-
-    def table(self, key: str, required: bool = True) -> _Reader | None:
-        value = self.data.get(key)
-        if value is None:
-            if required:
-                raise self.fail(key, "is missing")
-            return None
-        if not isinstance(value, dict):
-            raise self.fail(key, "must be a table, such as [" + self.prefix + key + "]")
-        return _Reader(value, self.path, f"{self.prefix}{key}.")
-
-    def text(self, key: str, required: bool = True) -> str | None:
-        value = self.data.get(key)
-        if value is None:
-            if required:
-                raise self.fail(key, "is missing")
-            return None
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, "must be a non-empty string")
-        return value.strip()
-
-    def number(self, key: str, required: bool = True, zero_ok: bool = False) -> float | None:
-        value = self.data.get(key)
-        if value is None:
-            if required:
-                raise self.fail(key, "is missing")
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(key, f"must be a number, not {value!r}")
-        if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
-            raise self.fail(key, f"must be a finite number above zero, not {value!r}")
-        return float(value)
-
-    def matrix(self, key: str, columns: int) -> np.ndarray | None:
-        value = self.data.get(key)
-        if value is None:
-            return None
-        ok = isinstance(value, list) and value and all(
-            isinstance(row, list) and len(row) == columns and all(
-                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in row)
-            for row in value)
-        if not ok:
-            raise self.fail(key, f"must be a list of rows of {columns} finite numbers")
-        return np.array(value, dtype=float)
-
-    def span(self, key: str) -> tuple[float, float] | None:
-        value = self.data.get(key)
-        if value is None:
-            return None
-        # The low end may be 0 where a source reports only an upper bound.
-        ok = isinstance(value, list) and len(value) == 2 and all(
-            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
-            for v in value) and value[1] > 0
-        if not ok or value[0] > value[1]:
-            raise self.fail(key, "must be [low, high]: two numbers, low 0 or more, high above zero, "
-                            "the smaller first")
-        return float(value[0]), float(value[1])
 
 
 def from_mapping(data: dict[str, Any], path: Path) -> Preset:
     """Validate a parsed preset file; every error names the file and the key."""
-    top = _Reader(data, path)
+    top = Table(data, f"preset file {path}")
     top.only(_TOP_KEYS)
     source = top.table("source")
     source.only(_SOURCE_KEYS)
-    c0 = top.number("flops_per_param_token", required=False) or 6.0
+    source.text("url", required=False)  # not used here, but `presets show` prints it
+    c0 = top.number("flops_per_param_token", required=False, high=MAX_FLOPS_PER_PARAM_TOKEN) or 6.0
 
     law = _read_law(top.table("law", required=False))
     rule = _read_allocation(top.table("allocation", required=False))
@@ -297,7 +222,7 @@ def from_mapping(data: dict[str, Any], path: Path) -> Preset:
     )
 
 
-def _read_single(table: _Reader | None) -> dict[str, PowerLaw1D]:
+def _read_single(table: Table | None) -> dict[str, PowerLaw1D]:
     """[single.params], [single.tokens], [single.flops]: L(x) = irreducible + (scale/(x/unit))^exponent."""
     if table is None:
         return {}
@@ -321,7 +246,7 @@ def _read_single(table: _Reader | None) -> dict[str, PowerLaw1D]:
 UNCERTAIN = ("E", "A", "B", "alpha", "beta")  # order of a draw's row and of the covariance
 
 
-def _read_uncertainty(table: _Reader | None, law: Law | None
+def _read_uncertainty(table: Table | None, law: Law | None
                       ) -> tuple[dict[str, float], str, np.ndarray | None, np.ndarray | None]:
     if table is None:
         return {}, "", None, None
@@ -346,7 +271,7 @@ def _read_uncertainty(table: _Reader | None, law: Law | None
     return errors, method, draws, covariance
 
 
-def _read_law(table: _Reader | None) -> Law | None:
+def _read_law(table: Table | None) -> Law | None:
     if table is None:
         return None
     form = table.text("form")
@@ -358,10 +283,11 @@ def _read_law(table: _Reader | None) -> Law | None:
     return cls(**values)
 
 
-def _read_allocation(table: _Reader | None) -> PowerAllocation | None:
+def _read_allocation(table: Table | None) -> PowerAllocation | None:
     if table is None:
         return None
     table.only(_ALLOCATION_KEYS)
+    table.text("note", required=False)
     if table.text("form") != "power-law":
         raise table.fail("form", "must be \"power-law\" (N_opt = coefficient · (C/flops_unit)^exponent)")
     return PowerAllocation(

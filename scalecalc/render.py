@@ -81,12 +81,14 @@ def to_json(records: Sequence[Any]) -> str:
 
 def to_rich(records: Sequence[Any], *, title: str | None = None, transpose: bool = False) -> Any:
     """A rich Table: one row per answer, or (transpose) one column per answer with field meanings."""
+    from rich.markup import escape
     from rich.table import Table  # only a person at a terminal pays for rich's table machinery
 
     record_type = type(records[0])
     meta = {item.name: item.metadata for item in fields(record_type)}
     names = field_names(record_type)
-    human = [[_human(value, meta[name]["kind"]) for name, value in zip(names, row, strict=True)]
+    # Names from users' files ("[/x]") are text, not rich markup.
+    human = [[escape(_human(value, meta[name]["kind"])) for name, value in zip(names, row, strict=True)]
              for row in rows(records)]
     table = Table(title=title, title_justify="left")
     if not transpose:

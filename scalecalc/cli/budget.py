@@ -1,6 +1,7 @@
 """`scalecalc check` for CI, and the accelerator catalogue behind --gpu."""
 
-from typing import Annotated
+import copy
+from typing import Annotated, Any
 
 import typer
 
@@ -20,7 +21,16 @@ from scalecalc.cli.app import (
 from scalecalc.errors import ScalecalcError
 from scalecalc.quantities import parse_quantity
 
-LimitOption = Annotated[str | None, typer.Option(rich_help_panel="Limits")]
+
+def _limit(help: str, metavar: str = "NUMBER") -> Any:
+    return Annotated[str | None, typer.Option(help=help, metavar=metavar, rich_help_panel="Limits")]
+
+
+def _shown_as(option: Any, metavar: str) -> Any:
+    """A shared option of cli.app, showing the metavar this command's help uses."""
+    info = copy.copy(option.__metadata__[0])
+    info.metavar = metavar
+    return Annotated[option.__origin__, info]
 
 
 @app.command(epilog="Examples: scalecalc check --params 7B --tokens 2T --max-flops 1e23 | scalecalc "
@@ -29,22 +39,25 @@ LimitOption = Annotated[str | None, typer.Option(rich_help_panel="Limits")]
 def check(
     plan: Annotated[str | None, typer.Argument(metavar="[PLAN.toml]", help="A plan file listing runs "
                                                "and their limits (examples/plan.toml).")] = None,
-    params: Annotated[str | None, typer.Option(help="Model size N of the planned run.")] = None,
-    tokens: Annotated[str | None, typer.Option(help="Training tokens D of the planned run.")] = None,
-    max_flops: LimitOption = None,
-    max_gpu_hours: LimitOption = None,
-    max_days: LimitOption = None,
-    max_dollars: LimitOption = None,
-    max_loss: LimitOption = None,
-    min_tokens_per_param: LimitOption = None,
-    max_tokens_per_param: LimitOption = None,
-    preset: Annotated[str | None, typer.Option("--preset", "-p", help="Preset for max_loss "
+    params: Annotated[str | None, typer.Option(metavar="SIZE", help="Model size N of the planned run, "
+                                               "e.g. 7B.")] = None,
+    tokens: Annotated[str | None, typer.Option(metavar="SIZE", help="Training tokens D of the planned "
+                                               "run, e.g. 2T.")] = None,
+    max_flops: _limit("Fail if the training compute 6·N·D exceeds this many FLOPs.", "FLOPS") = None,
+    max_gpu_hours: _limit("Fail if the accelerator-hours exceed this (needs --gpu).") = None,
+    max_days: _limit("Fail if the wall-clock days exceed this (needs --gpu and --gpus).") = None,
+    max_dollars: _limit("Fail if the cost in dollars exceeds this (needs --gpu and --price).") = None,
+    max_loss: _limit("Fail if the preset's predicted loss exceeds this (needs a preset with a law).") = None,
+    min_tokens_per_param: _limit("Fail if D/N is below this (20 is Chinchilla's rule of thumb).") = None,
+    max_tokens_per_param: _limit("Fail if D/N is above this.") = None,
+    preset: Annotated[str | None, typer.Option("--preset", "-p", metavar="NAME", help="Preset for "
+                                               "max_loss, a name or a .toml file "
                                                f"(default {preset_files.DEFAULT_PRESET}).")] = None,
-    gpu: GpuOption = None,
-    gpus: GpusOption = None,
-    mfu: MfuOption = None,
-    price: PriceOption = None,
-    accelerators: AcceleratorsOption = None,
+    gpu: _shown_as(GpuOption, "NAME") = None,
+    gpus: _shown_as(GpusOption, "INTEGER") = None,
+    mfu: _shown_as(MfuOption, "NUMBER") = None,
+    price: _shown_as(PriceOption, "NUMBER") = None,
+    accelerators: _shown_as(AcceleratorsOption, "FILE") = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """Check planned runs against budget limits: exit 0 if all pass, 1 if any fails, 2 on bad input."""
@@ -52,32 +65,44 @@ def check(
 
     from scalecalc import check as checks
 
-    given = {"max_flops": max_flops, "max_gpu_hours": max_gpu_hours, "max_days": max_days,
-             "max_dollars": max_dollars, "max_loss": max_loss,
-             "min_tokens_per_param": min_tokens_per_param, "max_tokens_per_param": max_tokens_per_param}
-    limits = {key: parse_quantity(value, "--" + key.replace("_", "-")) for key, value in given.items()
-              if value is not None}
-    if plan is not None:
-        inline = [name for name, value in (("--params", params), ("--tokens", tokens), ("--preset", preset),
-                                           ("--gpu", gpu), ("--gpus", gpus), ("--mfu", mfu),
-                                           ("--price", price)) if value is not None] + \
-            ["--" + key.replace("_", "-") for key in limits]
-        if inline:
-            raise ScalecalcError(f"give the plan as a file or as options, not both: {inline[0]} "
-                                 "with a plan file; put it in the file instead.")
-        runs = checks.read_plan(Path(plan))
-    else:
-        if params is None or tokens is None:
-            raise ScalecalcError("give a plan file, or the run as --params and --tokens with limits "
-                                 "such as --max-flops 1e23.")
-        hardware = training_hardware(gpu, gpus, mfu, price, accelerators)
-        size, count = parse_quantity(params, "--params"), parse_quantity(tokens, "--tokens")
-        law = preset_files.load(preset or preset_files.DEFAULT_PRESET)
-        runs = [checks.PlannedRun("run", size, count, law, hardware, limits)]
-    results = [result for run in runs for result in checks.evaluate(run)]
+    def results_of_plan() -> list[checks.CheckResult]:
+        given = {"max_flops": max_flops, "max_gpu_hours": max_gpu_hours, "max_days": max_days,
+                 "max_dollars": max_dollars, "max_loss": max_loss,
+                 "min_tokens_per_param": min_tokens_per_param, "max_tokens_per_param": max_tokens_per_param}
+        limits = {key: parse_quantity(value, "--" + key.replace("_", "-")) for key, value in given.items()
+                  if value is not None}
+        if plan is not None:
+            options = (("--params", params), ("--tokens", tokens), ("--preset", preset), ("--gpu", gpu),
+                       ("--gpus", gpus), ("--mfu", mfu), ("--price", price))
+            inline = [name for name, value in options if value is not None] + \
+                ["--" + key.replace("_", "-") for key in limits]
+            if inline:
+                raise ScalecalcError(f"give the plan as a file or as options, not both: {inline[0]} "
+                                     "with a plan file; put it in the file instead.")
+            # --accelerators is a catalogue, not a run setting: the plan's runs may name its entries.
+            runs = checks.read_plan(Path(plan), accelerators)
+        else:
+            if params is None or tokens is None:
+                raise ScalecalcError("give a plan file, or the run as --params and --tokens with limits "
+                                     "such as --max-flops 1e23.")
+            hardware = training_hardware(gpu, gpus, mfu, price, accelerators)
+            size, count = parse_quantity(params, "--params"), parse_quantity(tokens, "--tokens")
+            law = preset_files.load(preset or preset_files.DEFAULT_PRESET)
+            runs = [checks.inline_run(size, count, law, hardware, limits)]
+        return [result for run in runs for result in checks.evaluate(run)]
+
+    try:
+        results = results_of_plan()
+    except ScalecalcError:
+        raise
+    except Exception as error:  # CI reads exit 1 as a failed budget: a crash must not look like one
+        detail = f"{type(error).__name__}: {error}"[:200]
+        raise ScalecalcError(f"check stopped on an unexpected error ({detail}); this is a bug in "
+                             "scalecalc: please report it with the command and the plan.") from error
     write(results, format, title="Budget checks", transpose=False)
     failed = sum(result.verdict == "FAIL" for result in results)
     noun = "check" if len(results) == 1 else "checks"
+    # The summary is for people: stderr, so stdout stays pure CSV or JSON.
     typer.echo(f"{len(results)} {noun}: {len(results) - failed} passed, {failed} failed.", err=True)
     if failed:
         raise typer.Exit(code=1)
@@ -85,7 +110,7 @@ def check(
 
 @app.command(epilog="Example: scalecalc hardware --format csv")
 def hardware(
-    accelerators: AcceleratorsOption = None,
+    accelerators: _shown_as(AcceleratorsOption, "FILE") = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """The accelerator catalogue: dense 16-bit peak FLOP/s and sources, for --gpu."""

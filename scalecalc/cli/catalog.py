@@ -31,22 +31,21 @@ def presets_list(ctx: typer.Context, format: FormatOption = OutputFormat.table) 
 
 @presets_app.command("show")
 def presets_show(
-    name: Annotated[str, typer.Argument(help="A built-in name or a path to a preset file.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A built-in name or a path to a preset file.")],
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """Print one preset whole: the TOML file itself, or its contents as JSON or CSV."""
-    import tomllib
+    from scalecalc import tomlfile
 
-    item = preset_files.load(name)
-    text = item.path.read_text(encoding="utf-8")
+    item = preset_files.load(name)  # validated: every value is typed and finite, no dates
+    data, text = tomlfile.read(item.path, "preset")
     if format is OutputFormat.table:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
-    data = tomllib.loads(text)
     if format is OutputFormat.json:
         import json
 
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
         return
     import csv
 
@@ -56,11 +55,15 @@ def presets_show(
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """Dotted keys and plain values; a list is its items separated by spaces, a row of a matrix by
+    semicolons (so a value never holds brackets a spreadsheet would take for text)."""
     items: list[tuple[str, Any]] = []
     for key, value in data.items():
         if isinstance(value, dict):
             items.extend(_flatten(value, f"{prefix}{key}."))
+        elif isinstance(value, list):
+            rows = value if value and all(isinstance(row, list) for row in value) else [value]
+            items.append((f"{prefix}{key}", "; ".join(" ".join(map(repr, row)) for row in rows)))
         else:
-            items.append((f"{prefix}{key}", " ".join(map(str, value)) if isinstance(value, list)
-                          else value))
+            items.append((f"{prefix}{key}", repr(value) if isinstance(value, float) else value))
     return items
