@@ -78,9 +78,13 @@ def parse_config(data: bytes, source: str) -> Architecture:
     except UnicodeDecodeError:
         raise ScalecalcError(f"{source} is not UTF-8 text; give a config.json file.") from None
     try:
-        value = json.loads(text, object_pairs_hook=_no_repeats, parse_constant=_no_constants)
+        value = json.loads(text, object_pairs_hook=_no_repeats, parse_constant=_no_constants,
+                           parse_int=_short_int)
     except _RepeatedKey as error:
         raise ScalecalcError(f"{source}: key {error.args[0]} appears more than once; keep one.") from None
+    except _LongInteger as error:
+        raise ScalecalcError(f"{source} holds an integer of {error.args[0]} digits, too long for any model "
+                             "size; give the model's own config.json.") from None
     except ValueError as error:  # JSONDecodeError, NaN/Infinity, integers too long to read
         raise ScalecalcError(f"{source} is not valid JSON ({_short(error)}); give a config.json file.") \
             from None
@@ -96,6 +100,10 @@ class _RepeatedKey(Exception):
     pass
 
 
+class _LongInteger(Exception):
+    pass
+
+
 def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
@@ -107,6 +115,13 @@ def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _short_int(digits: str) -> int:
+    # No size in a config needs 19 digits; longer ones are refused before Python converts them.
+    if len(digits.lstrip("-")) > 18:
+        raise _LongInteger(len(digits.lstrip("-")))
+    return int(digits)
 
 
 def _short(error: ValueError) -> str:
