@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from scalecalc.models import flops, memory
 from scalecalc.models.architecture import Architecture
-from scalecalc.models.catalogue import CatalogueModel
 from scalecalc.models.counting import count
 from scalecalc.models.records import CatalogueEntry, ModelReport
+
+if TYPE_CHECKING:  # a config file's answer never loads the catalogue
+    from scalecalc.models.catalogue import CatalogueModel
 
 
 def describe(arch: Architecture, name: str, *, micro_batch: int = 1, gpus: int | None = None,
