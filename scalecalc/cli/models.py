@@ -177,11 +177,13 @@ def _as_option(error: ScalecalcError) -> ScalecalcError:
 
 def _load(spec: str, models: str | None, from_catalogue: bool) -> tuple[Any, str]:
     """A config.json (path or -) or, for --model, a catalogue name."""
-    from scalecalc.models import catalogue, config
-
     is_file = spec == "-" or spec.endswith(".json") or "/" in spec
     if from_catalogue and not is_file:
+        from scalecalc.models import catalogue
+
         return catalogue.find(spec, models).architecture, spec.strip().lower()
+    from scalecalc.models import config
+
     if spec == "-":
         data = sys.stdin.buffer.read(config.MAX_CONFIG_BYTES + 1)
         return config.parse_config(data, "standard input"), "standard input"
