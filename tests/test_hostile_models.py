@@ -187,6 +187,7 @@ OPTION_CASES = {
     "unknown catalogue model": (["--model", "llama-9"], "unknown model 'llama-9'; scalecalc models lists"),
     "near miss suggests names": (["--model", "gpt"], "did you mean gpt-2, gpt-2-xl, gpt-3-175b?"),
     "--models without --model": (["x.json", "--models", "m.toml"], "--models adds to the catalogue"),
+    "--models with a config path": (["--model", "x.json", "--models", "m.toml"], "does not go with a config"),
 }
 
 

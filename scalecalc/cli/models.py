@@ -182,6 +182,8 @@ def _load(spec: str, models: str | None, from_catalogue: bool) -> tuple[Any, str
         from scalecalc.models import catalogue
 
         return catalogue.find(spec, models).architecture, spec.strip().lower()
+    if models is not None:
+        raise ScalecalcError("--models adds to the catalogue; it does not go with a config file.")
     from scalecalc.models import config
 
     if spec == "-":
