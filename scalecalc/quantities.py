@@ -94,8 +94,8 @@ def check_numbers(value: Any, name: str) -> float | np.ndarray:
         raise ScalecalcError(f"{name}: {type(value).__name__} is not a number or an array of numbers; "
                              "pass a float or an array of floats.") from None
     if array.dtype.kind not in "iuf":
-        raise ScalecalcError(f"{name}: an array of {array.dtype} is not numbers (a bool, a string or an "
-                             "object is not a number); pass floats.")
+        raise ScalecalcError(f"{name}: an array of {array.dtype} values is not an array of numbers (bools, "
+                             "strings and objects are not numbers); pass floats.")
     if array.size == 0:
         raise ScalecalcError(f"{name}: the array is empty; give at least one number.")
     if array.size > MAX_ITEMS:

@@ -97,8 +97,8 @@ def optimal(
     named = [key for key, value in given.items() if value is not None]
     if len(named) != 1:
         raise ScalecalcError(
-            "give exactly one of --flops, --params, --tokens or --loss"
-            + (f" (got {', '.join('--' + key for key in named)})." if named else "."))
+            "give exactly one of flops, params, tokens or loss"
+            + (f", not {' and '.join(named)} together." if named else "."))
     (key,) = named
     n, d, budget = answer(preset, key, check_numbers(given[key], key))
     return _allocation_record(preset, n, d, budget)
