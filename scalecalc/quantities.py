@@ -88,6 +88,8 @@ def check_numbers(value: Any, name: str) -> float | np.ndarray:
         raise ScalecalcError(f"{name}: {value!r} is not a number; pass a float or an array of floats.")
     if isinstance(value, int | float | np.integer | np.floating):
         return check_number(float(value), name)
+    if isinstance(value, list | tuple) and _holds_bool(value):
+        raise ScalecalcError(f"{name}: the list holds a bool, and a bool is not a number; pass floats.")
     try:
         array = np.asarray(value)
     except (TypeError, ValueError):
@@ -114,6 +116,12 @@ def check_numbers(value: Any, name: str) -> float | np.ndarray:
             detail = str(error).removeprefix(f"{name}: ")
             raise ScalecalcError(f"{name}: item {index + 1} of {array.size}: {detail}") from None
     return array + 0.0
+
+
+def _holds_bool(items: list[Any] | tuple[Any, ...]) -> bool:
+    # NumPy would quietly turn [1e20, True] into [1e20, 1.0].
+    return any(isinstance(item, bool | np.bool_) or (isinstance(item, list | tuple) and _holds_bool(item))
+               for item in items)
 
 
 def parse_quantity(text: str | float, name: str, allow_zero: bool = False) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -100,8 +101,12 @@ def optimal(
             "give exactly one of flops, params, tokens or loss"
             + (f", not {' and '.join(named)} together." if named else "."))
     (key,) = named
-    n, d, budget = answer(preset, key, check_numbers(given[key], key))
-    return _allocation_record(preset, n, d, budget)
+    value = check_numbers(given[key], key)
+    n, d, budget = answer(preset, key, value)
+    record = _allocation_record(preset, n, d, budget)
+    if key == "loss":  # the loss asked for, exactly: answer() checked the run reaches it
+        record = replace(record, loss=finite(np.broadcast_to(value, np.shape(n)), "the loss"))
+    return record
 
 
 def answer(preset: Preset, key: str, value: Numbers, subject: str | None = None
