@@ -7,7 +7,6 @@ scalars or arrays; the arithmetic is done in logs so that large inputs do not ov
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from collections.abc import Callable
 from dataclasses import replace
@@ -159,20 +158,21 @@ def _outside(preset: Preset, key: str, value: np.ndarray, ok: np.ndarray, subjec
         column = {"params": 0, "tokens": 1, "flops": 2}[key]
         low, high = ends[0][column], ends[1][column]
     what = subject or f"{key} = {show(bad)}"
+    draws = " (in every draw of its uncertainty)" if np.size(lowest) > 1 else ""
     return ScalecalcError(
-        f"{what} is outside what preset {preset.name} answers: its compute-optimal runs with N and D of "
-        f"at least 1 and C of at most {show(LARGEST)} FLOPs have {key} from {show(np.max(low))} to "
+        f"{what} is outside what preset {preset.name} answers{draws}: its compute-optimal runs with N and D "
+        f"of at least 1 and C of at most {show(LARGEST)} FLOPs have {key} from {show(np.max(low))} to "
         f"{show(np.min(high))}; ask for a value in that range.")
 
 
 def smallest_budget(preset: Preset) -> np.ndarray:
     """The least C whose compute-optimal run has N ≥ 1 and D ≥ 1 (inf where none within LARGEST)."""
     with np.errstate(all="ignore"):
-        candidates = [np.asarray(1.0)]
-        for inverse in (flops_for_params, flops_for_tokens):
-            # A rule whose D falls as C grows has no flops_for_tokens: D ≥ 1 is checked below.
-            with contextlib.suppress(ScalecalcError):
-                candidates.append(np.asarray(inverse(preset, 1.0), dtype=float))
+        candidates = [np.asarray(1.0), np.asarray(flops_for_params(preset, 1.0), dtype=float)]
+        rule = preset.allocation
+        # A rule whose D falls as C grows has no flops_for_tokens: D ≥ 1 is checked below.
+        if rule is None or np.all(np.asarray(rule.exponent) < 1):
+            candidates.append(np.asarray(flops_for_tokens(preset, 1.0), dtype=float))
         lowest = np.maximum.reduce(np.broadcast_arrays(*candidates))
         n, d = allocate(preset, lowest)
         usable = (n >= 1 - 1e-6) & (d >= 1 - 1e-6) & (lowest <= LARGEST)

@@ -374,6 +374,13 @@ def test_further_extremes_are_messages(run_inprocess, args, fragment) -> None:
     refused(run_inprocess(*args), fragment)
 
 
+@pytest.mark.parametrize("question", [("--flops", "400"), ("--params", "1.5"), ("--loss", "500"),
+                                      ("--tokens", "70")], ids=" ".join)
+def test_intervals_refuse_what_some_draws_cannot_answer(run_inprocess, question) -> None:
+    # Was a ValueError from an array exponent; now the range every bootstrap draw answers.
+    refused(run_inprocess("optimal", *question, "--ci", "90"), "(in every draw of its uncertainty)")
+
+
 def test_repetition_warning_prints_huge_counts_briefly(run_inprocess) -> None:
     result = run_inprocess("optimal", "--flops", "1e23", "--unique-tokens", "1", "-p", "muennighoff",
                            "-f", "csv")
