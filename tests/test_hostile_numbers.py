@@ -104,6 +104,7 @@ EXTREMES = [
     ("optimal", "--flops", "1e24", "--set", "alpha=1e300"),
     ("optimal", "--flops", "1e24", "--set", "beta=50"),
     ("optimal", "--loss", "1.9", "--set", "E=1e-300"),
+    ("optimal", "--flops", "1e24", "--set", "beta=1e-5", "--set", "B=1e-300"),  # overflow in Eq. 4's G
     ("tokens", "--params", "1e300", "--flops", "1e300"),
 ]
 
