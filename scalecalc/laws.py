@@ -37,7 +37,7 @@ class PowerAllocation:
 
     def flops_for_tokens(self, tokens: ArrayLike, c0: float) -> np.ndarray:
         # D = C/(c0·k·(C/u)^a)  =>  C/u = (c0·k·D/u)^(1/(1-a))
-        if np.any(np.asarray(self.exponent) >= 1):  # coefficients may be arrays (--ci draws)
+        if np.any(np.asarray(self.exponent) >= 1):  # an array of exponents under --ci: any row
             raise ScalecalcError("This allocation rule gives fewer tokens as compute grows, "
                                  "so a token count does not determine a budget.")
         log_cu = np.log(c0 * self.coefficient * np.divide(tokens, self.flops_unit))

@@ -192,7 +192,11 @@ def parse_quantity_list(text: str, name: str, per_decade: int | None = None) -> 
             raise ScalecalcError(f"--per-decade: give a whole number from 1 to {MAX_PER_DECADE:,}.")
         # Rows at start·10^(k/steps), so whole decades land on exact powers of ten (1e23, not
         # 1.0000000000000001e+23), and stop itself closes the range.
-        whole_steps = math.floor(math.log10(stop / start) * steps + 1e-9)
+        decades = math.log10(stop) - math.log10(start)  # not stop / start, which can overflow
+        if decades > 300:  # 10**k for the rows below would overflow
+            raise ScalecalcError(f"{name}: the range {text!r} spans more than 300 decades; give a "
+                                 "narrower one.")
+        whole_steps = math.floor(decades * steps + 1e-9)
         if whole_steps + 2 > MAX_ITEMS:
             raise ScalecalcError(f"{name}: the range {text!r} at {steps:,} a decade has "
                                  f"{whole_steps + 1:,} rows, more than the {MAX_ITEMS:,} allowed; narrow it "
