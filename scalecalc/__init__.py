@@ -8,10 +8,14 @@ The same answers as the command line, as records (dataclasses) with the CLI's fi
     (95.9, 18.1)
 
 Every function takes a preset name, a path to a preset file, or a loaded Preset, and numbers as
-scalars or NumPy arrays (arrays give a record of arrays).
+scalars or NumPy arrays (arrays give a record of arrays). Numbers are checked as the command line
+checks them, with the same messages naming the argument: N, D and C from 1 to 1e300, a loss above
+zero; a bool, a string or NaN is refused with a ScalecalcError, never another exception.
 """
 
 from __future__ import annotations
+
+import os
 
 from scalecalc import solve
 from scalecalc.errors import ScalecalcError
@@ -34,7 +38,16 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-PresetLike = str | Preset
+PresetLike = str | os.PathLike[str] | Preset
+
+
+def _preset(preset: PresetLike) -> Preset:
+    if isinstance(preset, os.PathLike):
+        preset = os.fspath(preset)
+    if not isinstance(preset, str | Preset):
+        raise ScalecalcError(f"preset: {preset!r} is not a preset; pass a name such as "
+                             f"{DEFAULT_PRESET!r}, a path to a .toml file, or a Preset.")
+    return load_preset(preset)
 
 
 def optimal(
@@ -46,19 +59,19 @@ def optimal(
     preset: PresetLike = DEFAULT_PRESET,
 ) -> Allocation:
     """The compute-optimal run fixed by exactly one of flops, params, tokens or a target loss."""
-    return solve.optimal(load_preset(preset), flops=flops, params=params, tokens=tokens, loss=loss)
+    return solve.optimal(_preset(preset), flops=flops, params=params, tokens=tokens, loss=loss)
 
 
 def loss(params: solve.Numbers, tokens: solve.Numbers, *, preset: PresetLike = DEFAULT_PRESET) -> RunReport:
     """The predicted loss of a run and how it compares with the compute-optimal run of its budget."""
-    return solve.assess_run(load_preset(preset), params, tokens)
+    return solve.assess_run(_preset(preset), params, tokens)
 
 
 def tokens(
     params: solve.Numbers, *, flops: solve.Numbers | None = None, preset: PresetLike = DEFAULT_PRESET
 ) -> Allocation | RunReport:
     """The compute-optimal token count for N; with flops, what that budget buys at N instead."""
-    chosen = load_preset(preset)
+    chosen = _preset(preset)
     if flops is None:
         return solve.optimal(chosen, params=params)
     return solve.tokens_at_budget(chosen, params, flops)
@@ -69,4 +82,4 @@ def table(
     preset: PresetLike = DEFAULT_PRESET,
 ) -> Allocation:
     """Rows by model size (default: Chinchilla Table 3's nine sizes) or by budget."""
-    return solve.table(load_preset(preset), params=params, flops=flops)
+    return solve.table(_preset(preset), params=params, flops=flops)

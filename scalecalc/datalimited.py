@@ -9,6 +9,7 @@ from scalecalc import solve
 from scalecalc.errors import ScalecalcError
 from scalecalc.laws import DataConstrainedLaw
 from scalecalc.presets import Preset
+from scalecalc.quantities import check_numbers, format_count
 from scalecalc.records import Value, record_field
 
 
@@ -37,15 +38,22 @@ def constrained(preset: Preset, unique_tokens: float) -> Preset:
     if not isinstance(preset.law, DataConstrainedLaw):
         raise ScalecalcError(f"--unique-tokens needs a data-constrained preset with R_D* and R_N*; "
                              f"{preset.name} has none. Add --preset muennighoff.")
-    law = preset.law.with_unique_tokens(unique_tokens, preset.flops_per_param_token)
+    unique = check_numbers(unique_tokens, "unique_tokens")
+    if not isinstance(unique, float):
+        raise ScalecalcError("unique_tokens: give one number, the size of the corpus, not an array.")
+    law = preset.law.with_unique_tokens(unique, preset.flops_per_param_token)
     return replace(preset, law=law, allocation=None, allocation_kind="numeric")
 
 
+@solve.quiet
 def assess(preset: Preset, params: float, tokens: float, unique_tokens: float) -> RepeatedDataRun:
     """A given run (N, D) on U unique tokens."""
-    return _report(preset, constrained(preset, unique_tokens), params, tokens)
+    limited = constrained(preset, unique_tokens)
+    params, tokens, _ = solve.run_budget(preset, params, tokens)
+    return _report(preset, limited, params, tokens)
 
 
+@solve.quiet
 def optimal(preset: Preset, unique_tokens: float, **question: float) -> RepeatedDataRun:
     """The best allocation with U unique tokens: more epochs against a bigger model."""
     limited = constrained(preset, unique_tokens)
@@ -57,13 +65,13 @@ def _report(preset: Preset, limited: Preset, params: float, tokens: float) -> Re
     law = limited.law
     flops = preset.flops_per_param_token * params * tokens
     unlimited = solve.optimal(preset, flops=flops)
-    loss = float(law.loss(params, tokens))
-    fresh = float(preset.law.loss(params, tokens))
+    loss = solve.finite(law.loss(params, tokens), "the predicted loss")
+    fresh = solve.finite(preset.law.loss(params, tokens), "the predicted loss with fresh data")
     return RepeatedDataRun(
         preset=preset.name, params=float(params), tokens=float(tokens), flops=float(flops),
         unique_tokens=law.unique, epochs=float(tokens) / law.unique,
-        effective_tokens=float(law.effective_tokens(tokens)),
-        effective_params=float(law.effective_params(params)),
+        effective_tokens=solve.finite(law.effective_tokens(tokens), "the effective tokens D'"),
+        effective_params=solve.finite(law.effective_params(params), "the effective parameters N'"),
         loss=loss, fresh_loss=fresh, loss_penalty=loss - fresh,
         unlimited_params=unlimited.params, unlimited_tokens=unlimited.tokens, unlimited_loss=unlimited.loss,
     )
@@ -74,7 +82,8 @@ def repetition_warning(preset: Preset, run: RepeatedDataRun) -> str | None:
     law = preset.law
     repeats = run.epochs - 1
     if isinstance(law, DataConstrainedLaw) and repeats >= law.R_D:
-        return (f"warning: this plan repeats its {run.unique_tokens:.3g} unique tokens {repeats:.1f} times; "
+        return (f"warning: this plan repeats its {format_count(run.unique_tokens)} unique tokens "
+                f"{format_count(repeats)} times; "
                 f"beyond about R_D* = {law.R_D:.1f} repetitions more repetition barely helps (the "
                 "effective data approaches U·(1 + R_D*)), so a bigger corpus or a bigger model pays more.")
     return None

@@ -19,6 +19,7 @@ from scalecalc.errors import ScalecalcError
 from scalecalc.hardware import Hardware
 from scalecalc.laws import ChinchillaLaw
 from scalecalc.presets import Preset
+from scalecalc.quantities import LARGEST, check_numbers, show
 from scalecalc.records import Value, extend, record_field
 
 
@@ -65,50 +66,67 @@ def tokens_on_iso_loss(law: ChinchillaLaw, params: np.ndarray, loss: float) -> n
         return np.where(data_part > 0, np.power(law.B / data_part, 1 / law.beta), np.inf)
 
 
+@solve.quiet
 def plan(preset: Preset, loss: float, inference_tokens: float, cost_ratio: float = 1.0) -> InferencePlan:
     """The run reaching `loss` with the least training plus inference compute (or cost)."""
     law = preset.law
     if not isinstance(law, ChinchillaLaw):
         raise ScalecalcError(f"--inference-tokens needs a preset with a Chinchilla-form law; {preset.name} "
                              "has none. Use chinchilla, chinchilla-exact or besiroglu.")
-    if inference_tokens < 0:
-        raise ScalecalcError("--inference-tokens: give a token count of 0 or more.")
+    loss = _one(loss, "loss")
+    inference_tokens = _one(inference_tokens, "inference_tokens")
+    cost_ratio = _one(cost_ratio, "cost_ratio")
     c0 = preset.flops_per_param_token
-    base_n, base_d = solve.least_compute_for_loss(preset, loss)  # checks loss > E; the T = 0 point
+    # The T = 0 point, checked: loss above E and within what the preset answers.
+    base_n, base_d, _ = solve.answer(preset, "loss", np.asarray(loss))
+    base_n, base_d = float(base_n), float(base_d)
     weighted = INFERENCE_FLOPS_PER_PARAM_TOKEN * inference_tokens * cost_ratio
 
-    # Smallest N that can reach the loss at all: A/N^α = loss − E.
-    log_n_min = np.log(law.A / (loss - law.E)) / law.alpha
+    # Smallest N that can reach the loss at all: A/N^α = loss − E; and no model has under one parameter.
+    log_n_min = max(np.log(law.A / (loss - law.E)) / law.alpha, 0.0)
 
     def slope(log_n: np.ndarray) -> np.ndarray:
+        # d(total)/d(ln N) divided by N, which keeps it finite for large N and T.
         n = np.exp(log_n)
         d = tokens_on_iso_loss(law, n, loss)
         data_part = law.data_term(d)
         d_log_d = -(law.alpha * law.params_term(n)) / (law.beta * data_part)  # d ln D / d ln N
-        return c0 * n * d * (1 + d_log_d) + weighted * n
+        return c0 * d * (1 + d_log_d) + weighted
 
-    log_base = np.log(float(base_n))
-    if weighted == 0:
-        params = float(base_n)
+    log_base = np.log(base_n)
+    if weighted == 0 or log_n_min >= log_base:
+        params = base_n
     else:
         # Inference cost grows with N, so the optimum is a smaller model trained longer: between the
         # smallest N that can reach the loss (where D, and the slope, run to -inf) and the T = 0 point
-        # (where the slope is 2·N·T > 0).
+        # (where the slope is 2·T > 0).
         lowest = np.array(log_n_min + 1e-12 * max(1.0, abs(log_n_min)))
         params = float(np.exp(optimize.bisect_increasing(slope, lowest, np.array(log_base))))
     tokens = float(tokens_on_iso_loss(law, np.array(params), loss))
-    base_train = c0 * float(base_n) * float(base_d)
+    base_train = c0 * base_n * base_d
     train = c0 * params * tokens
     serving = INFERENCE_FLOPS_PER_PARAM_TOKEN * inference_tokens
+    total, base_total = train + serving * params, base_train + serving * base_n
+    if not (train <= LARGEST and total <= LARGEST and base_total <= LARGEST):
+        raise ScalecalcError(
+            f"serving {show(inference_tokens)} inference tokens takes the total compute beyond "
+            f"{show(LARGEST)} FLOPs, the largest scalecalc answers; give fewer inference tokens.")
     return InferencePlan(
         preset=preset.name, loss=loss, inference_tokens=inference_tokens,
         params=params, tokens=tokens, tokens_per_param=tokens / params,
-        train_flops=train, inference_flops=serving * params, total_flops=train + serving * params,
-        optimal_params=float(base_n), optimal_tokens=float(base_d),
-        optimal_train_flops=base_train, optimal_total_flops=base_train + serving * float(base_n),
-        params_ratio=params / float(base_n), tokens_ratio=tokens / float(base_d),
-        total_flops_ratio=(train + serving * params) / (base_train + serving * float(base_n)),
+        train_flops=train, inference_flops=serving * params, total_flops=total,
+        optimal_params=base_n, optimal_tokens=base_d,
+        optimal_train_flops=base_train, optimal_total_flops=base_total,
+        params_ratio=params / base_n, tokens_ratio=tokens / base_d,
+        total_flops_ratio=total / base_total,
     )
+
+
+def _one(value: float, name: str) -> float:
+    number = check_numbers(value, name)
+    if not isinstance(number, float):
+        raise ScalecalcError(f"{name}: give one number, not an array.")
+    return number
 
 
 def cost_ratio(training: Hardware, serving: Hardware) -> float:

@@ -105,7 +105,8 @@ class ChinchillaLaw:
     @property
     def optimum_scale(self) -> ArrayLike:
         """G = (αA/(βB))^(1/(α+β)) of Eq. 4, computed in logs."""
-        return np.exp(np.log(self.alpha * self.A / (self.beta * self.B)) / (self.alpha + self.beta))
+        with np.errstate(over="ignore", divide="ignore"):  # extreme --set values: inf, refused by solve
+            return np.exp(np.log(self.alpha * self.A / (self.beta * self.B)) / (self.alpha + self.beta))
 
     def closed_form_allocation(self, c0: float) -> PowerAllocation:
         """Eq. 4: N_opt = G·(C/c0)^a with a = β/(α+β)."""

@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from scalecalc.quantities import format_count, format_flops, format_fraction
+from scalecalc.errors import ScalecalcError
+from scalecalc.quantities import format_count, format_flops, format_fraction, scientific
 from scalecalc.records import field_names
 
 FORMATS = ("table", "csv", "json")
@@ -18,7 +19,13 @@ FORMATS = ("table", "csv", "json")
 
 def _ratio(value: float) -> str:
     magnitude = abs(value)
+    if value != 0 and not 1e-3 <= magnitude < 1e6:  # keep the cell short
+        return scientific(value)
     return f"{value:.0f}" if magnitude >= 100 else f"{value:.1f}" if magnitude >= 10 else f"{value:.2f}"
+
+
+def _loss(value: float) -> str:
+    return f"{value:.4f}" if value == 0 or 1e-3 <= abs(value) < 1e6 else scientific(value)
 
 
 HUMAN: dict[str, Callable[[Any], str]] = {
@@ -27,15 +34,23 @@ HUMAN: dict[str, Callable[[Any], str]] = {
     "flops": format_flops,
     "gopher": format_fraction,
     "ratio": _ratio,
-    "loss": lambda value: f"{value:.4f}",
+    "loss": _loss,
     "number": lambda value: f"{value:.6g}",
     "dollars": lambda value: "$" + format_count(value),
 }
 
 
 def column_values(record: Any) -> dict[str, list[Any]]:
-    """One record as equal-length lists of plain Python values (str, float or None)."""
+    """One record as equal-length lists of plain Python values (str, float or None).
+
+    A number that is not finite is refused here, for all three views: the core never makes one
+    (it raises a message first), so one arriving is a bug to report, not a value to print.
+    """
     values = {name: _plain(getattr(record, name)) for name in field_names(type(record))}
+    for name, value in values.items():
+        if isinstance(value, float | np.ndarray) and not np.all(np.isfinite(value)):
+            raise ScalecalcError(f"the answer's {name} is not a finite number, which scalecalc never "
+                                 "writes; this is a bug, please report the command that gave it.")
     length = max((len(value) for value in values.values() if isinstance(value, np.ndarray)), default=1)
     return {name: value.tolist() if isinstance(value, np.ndarray) else [value] * length
             for name, value in values.items()}
@@ -72,11 +87,13 @@ def _csv_text(value: Any) -> str:
 
 
 def to_json(records: Sequence[Any]) -> str:
-    """A list of objects keyed like the CSV columns; a missing value is null."""
+    """A list of objects keyed like the CSV columns; a missing value is null. Strict JSON: never
+    NaN or Infinity (column_values refuses them first; allow_nan=False is the backstop)."""
     import json  # only JSON output pays for the module
 
     names = field_names(type(records[0])) if records else []
-    return json.dumps([dict(zip(names, row, strict=True)) for row in rows(records)], indent=2) + "\n"
+    objects = [dict(zip(names, row, strict=True)) for row in rows(records)]
+    return json.dumps(objects, indent=2, allow_nan=False) + "\n"
 
 
 def to_rich(records: Sequence[Any], *, title: str | None = None, transpose: bool = False) -> Any:

@@ -149,7 +149,7 @@ BAD_INPUT = [
     (("table", "--params", "1B", "--flops", "1e20"), "not both"),
     (("table", "--flops", "1e26:1e18"), "runs backwards"),
     (("table", "--flops", "1e18:1e20", "--per-decade", "0"), "per-decade"),
-    (("optimal", "--params", "1e200"), "beyond double precision"),
+    (("optimal", "--params", "1e200"), "outside what preset besiroglu answers"),
     (("presets", "show", "nope"), "unknown preset 'nope'"),
 ]
 

@@ -77,7 +77,7 @@ def test_cli_repetition_warning_and_fields(run_inprocess) -> None:
     (row,) = json.loads(result.stdout)
     assert row["epochs"] == 20 and row["effective_tokens"] < row["tokens"]
     assert row["loss"] > row["fresh_loss"]
-    assert "repeats its 1e+11 unique tokens 19.0 times" in result.stderr
+    assert "repeats its 100B unique tokens 19.0 times" in result.stderr
     quiet = run_inprocess("loss", "--params", "7B", "--tokens", "200B", "--unique-tokens", "100B",
                           "-p", "muennighoff", "-f", "json")
     assert "repeats" not in quiet.stderr

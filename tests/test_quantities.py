@@ -33,7 +33,7 @@ def test_parses_what_people_write(text: str, value: float) -> None:
     ("text", "fragment"),
     [("0", "not positive"), ("-5", "not positive"), ("-1e24", "not positive"), ("0B", "not positive"),
      ("nan", "not a number"), ("inf", "not a number"), ("-inf", "not a number"),
-     ("1e400", "infinite"), ("abc", "not a number"), ("", "not a number"), ("1e24x", "not a number"),
+     ("1e400", "infinite"), ("abc", "not a number"), ("", "empty"), ("1e24x", "not a number"),
      ("70 B B", "not a number"), ("1__0", "not a number"), ("B", "not a number"), ("1,5", "not a number"),
      ("0x10", "not a number")],
 )

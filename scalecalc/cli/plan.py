@@ -206,8 +206,8 @@ def table(
         raise ScalecalcError("give the table's rows as --params or as --flops, not both.")
     if per_decade is not None and params is None and flops is None:
         raise ScalecalcError("--per-decade goes with a range, such as --flops 1e18:1e26.")
-    sizes = parse_quantity_list(params, "--params", per_decade) if params else None
-    budgets = parse_quantity_list(flops, "--flops", per_decade) if flops else None
+    sizes = parse_quantity_list(params, "--params", per_decade) if params is not None else None
+    budgets = parse_quantity_list(flops, "--flops", per_decade) if flops is not None else None
     chosen = load_presets(preset, need_uncertainty=ci is not None, overrides=set_)
     if ci is None:
         records: list[Any] = [solve.table(item, params=sizes, flops=budgets) for item in chosen]
