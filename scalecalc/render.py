@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+import os
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -79,43 +80,96 @@ def to_json(records: Sequence[Any]) -> str:
     return json.dumps([dict(zip(names, row, strict=True)) for row in rows(records)], indent=2) + "\n"
 
 
-def to_rich(records: Sequence[Any], *, title: str | None = None, transpose: bool = False) -> Any:
-    """A rich Table: one row per answer, or (transpose) one column per answer with field meanings."""
+def to_rich(records: Sequence[Any], *, title: str | None = None, transpose: bool = False,
+            hide: Collection[str] = ()) -> Any:
+    """A rich Table: one row per answer, or (transpose) one column per answer with field meanings.
+
+    `hide` names text columns (or, transposed, "meaning") to leave out where the table must fit a
+    narrow terminal; a caption says so. Cells are rich Text, never markup, with control characters
+    shown escaped: a preset name is data, and must not move the cursor or change colours.
+    """
     from rich.table import Table  # only a person at a terminal pays for rich's table machinery
+    from rich.text import Text
 
     record_type = type(records[0])
     meta = {item.name: item.metadata for item in fields(record_type)}
     names = field_names(record_type)
     human = [[_human(value, meta[name]["kind"]) for name, value in zip(names, row, strict=True)]
              for row in rows(records)]
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(printable(title or "")), title_justify="left")
+    if hide:
+        table.caption = Text(f"Not shown at this width: {', '.join(hide)} (--format csv or json has "
+                             "every field).", style="dim")
+        table.caption_justify = "left"
     if not transpose:
         # CSV and JSON keep every column; a person is spared the constant and the empty ones.
         keep = [index for index, name in enumerate(names)
                 if not (index == 0 and len({row[0] for row in human}) == 1)
-                and any(row[index] != "-" for row in human)]
+                and any(row[index] != "-" for row in human) and name not in hide]
         if 0 not in keep:  # the first column (preset, run, ...) is the same throughout: say it once
             constant = f"{names[0]} {human[0][0]}"
-            table.title = f"{title} ({constant})" if title else constant
+            table.title = Text(printable(f"{title} ({constant})" if title else constant))
         for index in keep:
             name, numeric = names[index], meta[names[index]]["kind"] != "text"
             widest = max(len(row[index]) for row in human) if numeric else min(len(name) + 8, 24)
             table.add_column(name, justify="right" if numeric else "left", overflow="fold",
                              min_width=widest)
         for row in human:
-            table.add_row(*(row[index] for index in keep))
+            table.add_row(*(Text(printable(row[index])) for index in keep))
         return table
     table.add_column("field", no_wrap=True)
     for row in human:  # the first field names the preset
         widest = max(len(value) for value in row[1:])  # numbers stay whole; headers may fold
-        table.add_column(row[0], justify="right", overflow="fold", min_width=widest)
-    explain = len(human) == 1  # with several answers side by side, the numbers need the room
+        table.add_column(Text(printable(row[0])), justify="right", overflow="fold", min_width=widest)
+    # With several answers side by side, the numbers need the room.
+    explain = len(human) == 1 and "meaning" not in hide
     if explain:
         table.add_column("meaning", style="dim")
     for index, name in enumerate(names[1:], start=1):
         help_text = [meta[name]["help"]] if explain else []
-        table.add_row(name, *(row[index] for row in human), *help_text)
+        table.add_row(name, *(Text(printable(row[index])) for row in human), *help_text)
     return table
+
+
+def droppable_columns(records: Sequence[Any], transpose: bool) -> Iterator[tuple[str, ...]]:
+    """What to_rich may leave out to fit a narrow terminal, least first: nothing, then the long
+    text columns one more at a time, longest first (summary, source, ...), or the meanings."""
+    yield ()
+    if transpose:
+        yield ("meaning",)
+        return
+    record_type = type(records[0])
+    names = field_names(record_type)
+    kinds = {item.name: item.metadata["kind"] for item in fields(record_type)}
+    width = {name: max(len(str(value)) for value in column)
+             for name, column in zip(names, zip(*rows(records), strict=True), strict=True)
+             if kinds[name] == "text" and name != names[0]}
+    longest = sorted(width, key=width.__getitem__, reverse=True)
+    for count in range(1, len(longest) + 1):
+        yield tuple(longest[:count])
+
+
+def printable(text: str, limit: int | None = None) -> str:
+    """Text safe to show on a terminal: control and other invisible characters (ESC, CR, bidi
+    overrides) written as escapes such as \\x1b; with a limit, any longer word is cut short."""
+    if not text.isprintable():
+        text = "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+                       for char in text)
+    if limit is not None and len(text) > limit:
+        text = " ".join(word if len(word) <= limit else f"{word[:limit]}...({len(word)} characters)"
+                        for word in text.split(" "))
+    return text
+
+
+def console(**options: Any) -> Any:
+    """A rich Console that honours NO_COLOR (https://no-color.org) wholly: no colour, and no bold
+    or dim either, even where FORCE_COLOR or TTY_COMPATIBLE make rich treat the output as a
+    terminal. rich's own NO_COLOR handling keeps bold and dim."""
+    from rich.console import Console
+
+    if os.environ.get("NO_COLOR"):
+        options["color_system"] = None
+    return Console(**options)
 
 
 def to_text(records: Sequence[Any]) -> str:
