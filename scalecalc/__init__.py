@@ -13,11 +13,13 @@ scalars or NumPy arrays (arrays give a record of arrays).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 # These names load on first use (PEP 562): the `scalecalc` command imports a submodule of this
 # package first thing, and must be able to catch a Ctrl-C during the slow imports that follow.
+# Not even typing is imported here (TYPE_CHECKING = False is the idiom type checkers know).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from scalecalc import solve
     from scalecalc.errors import ScalecalcError
     from scalecalc.presets import DEFAULT_PRESET, Preset, builtin_names

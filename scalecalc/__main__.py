@@ -22,7 +22,7 @@ def interrupted() -> int:
     """One line on stderr for a Ctrl-C, and the shell's code for it (128 + SIGINT)."""
     try:
         if sys.stderr is not None:
-            sys.stderr.write("scalecalc: interrupted.\n")
+            sys.stderr.write("scalecalc: error: interrupted.\n")
             sys.stderr.flush()
     except (OSError, KeyboardInterrupt):
         pass  # stderr gone, or a second Ctrl-C: the exit code still says what happened

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import os
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -81,11 +82,12 @@ def to_json(records: Sequence[Any]) -> str:
 
 
 def to_rich(records: Sequence[Any], *, title: str | None = None, transpose: bool = False,
-            hide: Collection[str] = ()) -> Any:
+            hide: Collection[str] = (), only: Collection[str] | None = None) -> Any:
     """A rich Table: one row per answer, or (transpose) one column per answer with field meanings.
 
     `hide` names text columns (or, transposed, "meaning") to leave out where the table must fit a
-    narrow terminal; a caption says so. Cells are rich Text, never markup, with control characters
+    narrow terminal; a caption says so. `only` keeps just those columns besides the first, for a
+    table printed in parts. Cells are rich Text, never markup, with control characters
     shown escaped: a preset name is data, and must not move the cursor or change colours.
     """
     from rich.table import Table  # only a person at a terminal pays for rich's table machinery
@@ -105,7 +107,8 @@ def to_rich(records: Sequence[Any], *, title: str | None = None, transpose: bool
         # CSV and JSON keep every column; a person is spared the constant and the empty ones.
         keep = [index for index, name in enumerate(names)
                 if not (index == 0 and len({row[0] for row in human}) == 1)
-                and any(row[index] != "-" for row in human) and name not in hide]
+                and any(row[index] != "-" for row in human) and name not in hide
+                and (only is None or index == 0 or name in only)]
         if 0 not in keep:  # the first column (preset, run, ...) is the same throughout: say it once
             constant = f"{names[0]} {human[0][0]}"
             table.title = Text(printable(f"{title} ({constant})" if title else constant))
@@ -129,6 +132,29 @@ def to_rich(records: Sequence[Any], *, title: str | None = None, transpose: bool
         help_text = [meta[name]["help"]] if explain else []
         table.add_row(name, *(Text(printable(row[index])) for row in human), *help_text)
     return table
+
+
+def in_parts(records: Sequence[Any], *, title: str, hide: Collection[str], width: int) -> list[Any]:
+    """One row per answer, split into tables no wider than `width`, each repeating the first
+    column that tells the rows apart: for more numbers than a terminal is wide, none cropped."""
+    record_type = type(records[0])
+    kinds = {item.name: item.metadata["kind"] for item in fields(record_type)}
+    names = field_names(record_type)
+    body = [[_human(value, kinds[name]) for name, value in zip(names, row, strict=True)]
+            for row in rows(records)]
+    columns = dict(zip(names, zip(*body, strict=True), strict=True))
+    shown = [name for name in names if name not in hide and any(cell != "-" for cell in columns[name])]
+    key = shown[0] if len(set(columns[names[0]])) > 1 or shown[0] != names[0] else shown[1]
+    # A column takes its widest cell or header, one space either side and a rule: 3 more.
+    need = {name: max(len(name), *map(len, columns[name])) + 3 for name in shown}
+    parts: list[list[str]] = [[]]
+    for name in shown[shown.index(key) + 1:]:
+        if parts[-1] and sum(need[n] for n in [key, *parts[-1], name]) + 1 > width:
+            parts.append([])
+        parts[-1].append(name)
+    last = len(parts) - 1
+    return [to_rich(records, title=title if number == 0 else None, hide=hide if number == last else (),
+                    only=[key, *part]) for number, part in enumerate(parts)]
 
 
 def droppable_columns(records: Sequence[Any], transpose: bool) -> Iterator[tuple[str, ...]]:
@@ -169,7 +195,13 @@ def console(**options: Any) -> Any:
 
     if os.environ.get("NO_COLOR"):
         options["color_system"] = None
-    return Console(**options)
+    console = Console(**options)
+    console.on_broken_pipe = _broken_pipe  # rich's own exits with status 1; the caller decides
+    return console
+
+
+def _broken_pipe() -> None:
+    raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
 
 def to_text(records: Sequence[Any]) -> str:

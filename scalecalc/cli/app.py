@@ -53,10 +53,14 @@ app = typer.Typer(
                     "scalecalc tokens --params 7B", "scalecalc table --preset chinchilla-approach1",
                     "scalecalc presets", "scalecalc optimal --help"),
 )
-presets_app = typer.Typer(help="List the presets, or show one whole.", invoke_without_command=True)
+presets_app = typer.Typer(help="List the presets, or show one whole.", invoke_without_command=True,
+                          epilog=examples("scalecalc presets", "scalecalc presets show besiroglu",
+                                          "scalecalc presets --format csv"))
 app.add_typer(presets_app, name="presets")
 plot_app = typer.Typer(help="Figures (PNG, SVG or PDF by the file's extension); needs the plot extra.",
-                       invoke_without_command=True)
+                       invoke_without_command=True,
+                       epilog=examples("scalecalc plot isoflop --out isoflop.svg",
+                                       "scalecalc plot fit runs.csv --out fit.pdf"))
 app.add_typer(plot_app, name="plot")
 
 
@@ -240,19 +244,24 @@ def _print_table(records: list[Any], *, title: str, transpose: bool) -> None:
     """
     console = render.console()
     unlimited = console.options.update_width(100_000)
+    if console.options.ascii_only:  # rich draws ASCII boxes; a "?" for a "·" keeps the columns aligned
+        with contextlib.suppress(AttributeError, ValueError):
+            sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
     if not (console.is_terminal or os.environ.get("COLUMNS", "").isdigit()):
         table = render.to_rich(records, title=title, transpose=transpose)
         needed = console.measure(table, options=unlimited)
         render.console(width=max(80, needed.maximum)).print(table)
         return
-    table = None
+    hidden: tuple[str, ...] = ()
     for layout in [True, False] if transpose else [False]:
         for hidden in render.droppable_columns(records, layout):
             table = render.to_rich(records, title=title, transpose=layout, hide=hidden)
             if console.measure(table, options=unlimited).minimum <= console.width:
                 console.print(table)
                 return
-    console.print(table)  # the narrowest layout; rich folds what still does not fit
+    # More numbers than the terminal is wide: print them in parts, each whole.
+    for part in render.in_parts(records, title=title, hide=hidden, width=console.width):
+        console.print(part)
 
 
 def _only(name: str) -> typer.Typer:
