@@ -11,7 +11,7 @@ INTERRUPTED = 130
 
 def main() -> int:
     try:
-        from scalecalc.cli.app import run
+        from scalecalc.cli import main as run
 
         return run()
     except KeyboardInterrupt:

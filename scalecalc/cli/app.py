@@ -153,6 +153,8 @@ def one_question(given: dict[str, str | None], hardware: Any,
 def training_hardware(gpu: str | None, gpus: str | None, mfu: str | None, price: str | None,
               accelerators: str | None) -> Any:
     """The training hardware, or None when --gpu is not given."""
+    if all(value is None for value in (gpu, gpus, mfu, price, accelerators)):
+        return None  # the common case skips importing the hardware module (start-up time)
     from scalecalc import hardware
 
     return hardware.from_settings(gpu, gpus, mfu, price, accelerators)
@@ -305,16 +307,13 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("interrupted.", code=130)
     except OutputError as failure:
         return _output_failed(failure.error)
-    except OSError as error:  # a write outside write(): the help, a file name, presets show
+    except OSError as error:  # outside write(): the help, presets show, or a file of the user's
+        if error.filename is not None:
+            return _fail(f"{error.filename}: {error.strerror or error}; check the path.")
         return _output_failed(error)
     if result == 130:  # Typer turns a Ctrl-C in a command into Exit(130), which comes back as 130
         return _fail("interrupted.", code=130)
     return result if isinstance(result, int) else 0
-
-
-def run() -> int:
-    """The console script: main() with the interpreter's argv."""
-    return main()
 
 
 def _usage_error(error: Exception) -> int:
