@@ -408,7 +408,10 @@ def _harden(command: Any) -> None:
             from typer import rich_utils
 
             rich_utils.COLOR_SYSTEM = None  # no bold or dim either: https://no-color.org
-        return format_help(ctx, formatter)
+        try:
+            return format_help(ctx, formatter)
+        except SystemExit:  # rich's answer to a closed pipe: exit 1; ours is the quiet 141
+            raise OutputError(BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))) from None
 
     command.format_help = plain_help
     for child in getattr(command, "commands", {}).values():
