@@ -15,15 +15,35 @@ zero; a bool, a string or NaN is refused with a ScalecalcError, never another ex
 
 from __future__ import annotations
 
-import os
+# These names load on first use (PEP 562): the `scalecalc` command imports a submodule of this
+# package first thing, and must be able to catch a Ctrl-C during the slow imports that follow.
+# Not even typing is imported here (TYPE_CHECKING = False is the idiom type checkers know).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import os
+    from typing import Any
 
-from scalecalc import solve
-from scalecalc.errors import ScalecalcError
-from scalecalc.presets import DEFAULT_PRESET, Preset, builtin_names
-from scalecalc.presets import load as load_preset
-from scalecalc.records import Allocation, PresetInfo, RunReport
+    from scalecalc import solve
+    from scalecalc.errors import ScalecalcError
+    from scalecalc.presets import DEFAULT_PRESET, Preset, builtin_names
+    from scalecalc.presets import load as load_preset
+    from scalecalc.records import Allocation, PresetInfo, RunReport
+
+    PresetLike = str | os.PathLike[str] | Preset
+
+_LAZY = {
+    "ScalecalcError": ("scalecalc.errors", "ScalecalcError"),
+    "DEFAULT_PRESET": ("scalecalc.presets", "DEFAULT_PRESET"),
+    "Preset": ("scalecalc.presets", "Preset"),
+    "builtin_names": ("scalecalc.presets", "builtin_names"),
+    "load_preset": ("scalecalc.presets", "load"),
+    "Allocation": ("scalecalc.records", "Allocation"),
+    "PresetInfo": ("scalecalc.records", "PresetInfo"),
+    "RunReport": ("scalecalc.records", "RunReport"),
+}
 
 __all__ = [
+    "DEFAULT_PRESET",
     "Allocation",
     "Preset",
     "PresetInfo",
@@ -38,16 +58,33 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-PresetLike = str | os.PathLike[str] | Preset
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'scalecalc' has no attribute {name!r}")
+    import importlib
+
+    module, attribute = _LAZY[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
 
 
-def _preset(preset: PresetLike) -> Preset:
+def _load(preset: PresetLike | None) -> Preset:
+    """The preset asked for (None: the default), refusing what is not a name, path or Preset."""
+    import os
+
+    from scalecalc import presets
+    from scalecalc.errors import ScalecalcError
+
+    if preset is None:
+        preset = presets.DEFAULT_PRESET
     if isinstance(preset, os.PathLike):
         preset = os.fspath(preset)
-    if not isinstance(preset, str | Preset):
+    if not isinstance(preset, str | presets.Preset):
         raise ScalecalcError(f"preset: {preset!r} is not a preset; pass a name such as "
-                             f"{DEFAULT_PRESET!r}, a path to a .toml file, or a Preset.")
-    return load_preset(preset)
+                             f"{presets.DEFAULT_PRESET!r}, a path to a .toml file, or a Preset.")
+    return presets.load(preset)
 
 
 def optimal(
@@ -56,22 +93,29 @@ def optimal(
     params: solve.Numbers | None = None,
     tokens: solve.Numbers | None = None,
     loss: solve.Numbers | None = None,
-    preset: PresetLike = DEFAULT_PRESET,
+    preset: PresetLike | None = None,
 ) -> Allocation:
-    """The compute-optimal run fixed by exactly one of flops, params, tokens or a target loss."""
-    return solve.optimal(_preset(preset), flops=flops, params=params, tokens=tokens, loss=loss)
+    """The compute-optimal run fixed by exactly one of flops, params, tokens or a target loss
+    (preset None: the default preset)."""
+    from scalecalc import solve
+
+    return solve.optimal(_load(preset), flops=flops, params=params, tokens=tokens, loss=loss)
 
 
-def loss(params: solve.Numbers, tokens: solve.Numbers, *, preset: PresetLike = DEFAULT_PRESET) -> RunReport:
+def loss(params: solve.Numbers, tokens: solve.Numbers, *, preset: PresetLike | None = None) -> RunReport:
     """The predicted loss of a run and how it compares with the compute-optimal run of its budget."""
-    return solve.assess_run(_preset(preset), params, tokens)
+    from scalecalc import solve
+
+    return solve.assess_run(_load(preset), params, tokens)
 
 
 def tokens(
-    params: solve.Numbers, *, flops: solve.Numbers | None = None, preset: PresetLike = DEFAULT_PRESET
+    params: solve.Numbers, *, flops: solve.Numbers | None = None, preset: PresetLike | None = None
 ) -> Allocation | RunReport:
     """The compute-optimal token count for N; with flops, what that budget buys at N instead."""
-    chosen = _preset(preset)
+    from scalecalc import solve
+
+    chosen = _load(preset)
     if flops is None:
         return solve.optimal(chosen, params=params)
     return solve.tokens_at_budget(chosen, params, flops)
@@ -79,7 +123,9 @@ def tokens(
 
 def table(
     *, params: solve.Numbers | None = None, flops: solve.Numbers | None = None,
-    preset: PresetLike = DEFAULT_PRESET,
+    preset: PresetLike | None = None,
 ) -> Allocation:
     """Rows by model size (default: Chinchilla Table 3's nine sizes) or by budget."""
-    return solve.table(_preset(preset), params=params, flops=flops)
+    from scalecalc import solve
+
+    return solve.table(_load(preset), params=params, flops=flops)

@@ -142,6 +142,9 @@ def builtin_names() -> list[str]:
 
 def resolve(spec: str) -> Path:
     """A built-in name, or a path to a preset file."""
+    if not spec.strip():
+        raise ScalecalcError("the preset name is empty; give a built-in name (scalecalc presets lists "
+                             "them) or a path to a .toml file.")
     paths = builtin_paths()
     if spec in paths:
         return paths[spec]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
-from collections.abc import Callable, Iterator, Sequence
+import os
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -96,47 +98,129 @@ def to_json(records: Sequence[Any]) -> str:
     return json.dumps(objects, indent=2, allow_nan=False) + "\n"
 
 
-def to_rich(records: Sequence[Any], *, title: str | None = None, transpose: bool = False) -> Any:
-    """A rich Table: one row per answer, or (transpose) one column per answer with field meanings."""
-    from rich.markup import escape
+def to_rich(records: Sequence[Any], *, title: str | None = None, transpose: bool = False,
+            hide: Collection[str] = (), only: Collection[str] | None = None) -> Any:
+    """A rich Table: one row per answer, or (transpose) one column per answer with field meanings.
+
+    `hide` names text columns (or, transposed, "meaning") to leave out where the table must fit a
+    narrow terminal; a caption says so. `only` keeps just those columns besides the first, for a
+    table printed in parts. Cells are rich Text, never markup, with control characters
+    shown escaped: a preset name is data, and must not move the cursor or change colours.
+    """
     from rich.table import Table  # only a person at a terminal pays for rich's table machinery
+    from rich.text import Text
 
     record_type = type(records[0])
     meta = {item.name: item.metadata for item in fields(record_type)}
     names = field_names(record_type)
-    # Names from users' files ("[/x]") are text, not rich markup.
-    human = [[escape(_human(value, meta[name]["kind"])) for name, value in zip(names, row, strict=True)]
+    human = [[_human(value, meta[name]["kind"]) for name, value in zip(names, row, strict=True)]
              for row in rows(records)]
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(printable(title or "")), title_justify="left")
+    if hide:
+        table.caption = Text(f"Not shown at this width: {', '.join(hide)} (--format csv or json has "
+                             "every field).", style="dim")
+        table.caption_justify = "left"
     if not transpose:
         # CSV and JSON keep every column; a person is spared the constant and the empty ones.
         keep = [index for index, name in enumerate(names)
                 if not (index == 0 and len({row[0] for row in human}) == 1)
-                and any(row[index] != "-" for row in human)]
+                and any(row[index] != "-" for row in human) and name not in hide
+                and (only is None or index == 0 or name in only)]
         if 0 not in keep:  # the first column (preset, run, ...) is the same throughout: say it once
             constant = f"{names[0]} {human[0][0]}"
-            table.title = f"{title} ({constant})" if title else constant
+            table.title = Text(printable(f"{title} ({constant})" if title else constant))
         for index in keep:
             name, numeric = names[index], meta[names[index]]["kind"] != "text"
             widest = max(len(row[index]) for row in human) if numeric else min(len(name) + 8, 24)
             table.add_column(name, justify="right" if numeric else "left", overflow="fold",
                              min_width=widest)
         for row in human:
-            table.add_row(*(row[index] for index in keep))
+            table.add_row(*(Text(printable(row[index])) for index in keep))
         return table
     table.add_column("field", no_wrap=True)
     for row in human:  # the first field names the preset
         widest = max(len(value) for value in row[1:])  # numbers stay whole; headers may fold
-        table.add_column(row[0], justify="right", overflow="fold", min_width=widest)
-    explain = len(human) == 1  # with several answers side by side, the numbers need the room
+        table.add_column(Text(printable(row[0])), justify="right", overflow="fold", min_width=widest)
+    # With several answers side by side, the numbers need the room.
+    explain = len(human) == 1 and "meaning" not in hide
     if explain:
         table.add_column("meaning", style="dim")
     for index, name in enumerate(names[1:], start=1):
         if all(row[index] == "-" for row in human) and meta[name].get("optional"):
             continue  # a field none of these presets can give (Kaplan's frontier loss, say)
         help_text = [meta[name]["help"]] if explain else []
-        table.add_row(name, *(row[index] for row in human), *help_text)
+        table.add_row(name, *(Text(printable(row[index])) for row in human), *help_text)
     return table
+
+
+def in_parts(records: Sequence[Any], *, title: str, hide: Collection[str], width: int) -> list[Any]:
+    """One row per answer, split into tables no wider than `width`, each repeating the first
+    column that tells the rows apart: for more numbers than a terminal is wide, none cropped."""
+    record_type = type(records[0])
+    kinds = {item.name: item.metadata["kind"] for item in fields(record_type)}
+    names = field_names(record_type)
+    body = [[_human(value, kinds[name]) for name, value in zip(names, row, strict=True)]
+            for row in rows(records)]
+    columns = dict(zip(names, zip(*body, strict=True), strict=True))
+    shown = [name for name in names if name not in hide and any(cell != "-" for cell in columns[name])]
+    key = shown[0] if len(set(columns[names[0]])) > 1 or shown[0] != names[0] else shown[1]
+    # A column takes its widest cell or header, one space either side and a rule: 3 more.
+    need = {name: max(len(name), *map(len, columns[name])) + 3 for name in shown}
+    parts: list[list[str]] = [[]]
+    for name in shown[shown.index(key) + 1:]:
+        if parts[-1] and sum(need[n] for n in [key, *parts[-1], name]) + 1 > width:
+            parts.append([])
+        parts[-1].append(name)
+    last = len(parts) - 1
+    return [to_rich(records, title=title if number == 0 else None, hide=hide if number == last else (),
+                    only=[key, *part]) for number, part in enumerate(parts)]
+
+
+def droppable_columns(records: Sequence[Any], transpose: bool) -> Iterator[tuple[str, ...]]:
+    """What to_rich may leave out to fit a narrow terminal, least first: nothing, then the long
+    text columns one more at a time, longest first (summary, source, ...), or the meanings."""
+    yield ()
+    if transpose:
+        yield ("meaning",)
+        return
+    record_type = type(records[0])
+    names = field_names(record_type)
+    kinds = {item.name: item.metadata["kind"] for item in fields(record_type)}
+    width = {name: max(len(str(value)) for value in column)
+             for name, column in zip(names, zip(*rows(records), strict=True), strict=True)
+             if kinds[name] == "text" and name != names[0]}
+    longest = sorted(width, key=width.__getitem__, reverse=True)
+    for count in range(1, len(longest) + 1):
+        yield tuple(longest[:count])
+
+
+def printable(text: str, limit: int | None = None) -> str:
+    """Text safe to show on a terminal: control and other invisible characters (ESC, CR, bidi
+    overrides) written as escapes such as \\x1b; with a limit, any longer word is cut short."""
+    if not text.isprintable():
+        text = "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+                       for char in text)
+    if limit is not None and len(text) > limit:
+        text = " ".join(word if len(word) <= limit else f"{word[:limit]}...({len(word)} characters)"
+                        for word in text.split(" "))
+    return text
+
+
+def console(**options: Any) -> Any:
+    """A rich Console that honours NO_COLOR (https://no-color.org) wholly: no colour, and no bold
+    or dim either, even where FORCE_COLOR or TTY_COMPATIBLE make rich treat the output as a
+    terminal. rich's own NO_COLOR handling keeps bold and dim."""
+    from rich.console import Console
+
+    if os.environ.get("NO_COLOR"):
+        options["color_system"] = None
+    console = Console(**options)
+    console.on_broken_pipe = _broken_pipe  # rich's own exits with status 1; the caller decides
+    return console
+
+
+def _broken_pipe() -> None:
+    raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
 
 def to_text(records: Sequence[Any]) -> str:

@@ -5,6 +5,10 @@ written, so an error leaves stdout empty and a pipe never receives half a CSV. T
 in the modules beside this one, grouped by what they do.
 """
 
+import contextlib
+import errno
+import io
+import os
 import sys
 from enum import StrEnum
 from typing import Annotated, Any
@@ -18,6 +22,9 @@ from scalecalc.presets import Preset
 from scalecalc.quantities import parse_quantity
 
 PLAIN_TEXT_ROWS = 2000
+# A message quotes what the user typed; a word longer than this is cut so that one line stays one line.
+MESSAGE_WORD_LIMIT = 80
+HELP_NAMES = ["-h", "--help"]
 
 
 class OutputFormat(StrEnum):
@@ -26,56 +33,76 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+def examples(*lines: str) -> str:
+    """An epilog listing example commands, one a line, as Typer's rich help prints it.
+
+    Typer reads an epilog as rich markup after inspect.cleandoc: brackets are escaped, and the
+    leading newline keeps the indentation (cleandoc removes only what all lines after the first
+    share, and "Examples:" has none).
+    """
+    body = "\n".join("  " + line.replace("[", "\\[") for line in lines)
+    return f"\nExample{'s' if len(lines) > 1 else ''}:\n{body}"
+
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Compute-budget planner for neural scaling laws (Chinchilla, Besiroglu et al., Kaplan).",
-    epilog="Examples: scalecalc optimal --flops 1e24 | scalecalc loss --params 70B --tokens 1.4T "
-    "| scalecalc tokens --params 7B | scalecalc table --preset chinchilla-approach1",
+    epilog=examples("scalecalc optimal --flops 1e24", "scalecalc loss --params 70B --tokens 1.4T",
+                    "scalecalc tokens --params 7B", "scalecalc table --preset chinchilla-approach1",
+                    "scalecalc presets", "scalecalc optimal --help"),
 )
-presets_app = typer.Typer(help="List the presets, or show one whole.", invoke_without_command=True)
+presets_app = typer.Typer(help="List the presets, or show one whole.", invoke_without_command=True,
+                          epilog=examples("scalecalc presets", "scalecalc presets show besiroglu",
+                                          "scalecalc presets --format csv"))
 app.add_typer(presets_app, name="presets")
 plot_app = typer.Typer(help="Figures (PNG, SVG or PDF by the file's extension); needs the plot extra.",
-                       invoke_without_command=True)
+                       invoke_without_command=True,
+                       epilog=examples("scalecalc plot isoflop --out isoflop.svg",
+                                       "scalecalc plot fit runs.csv --out fit.pdf"))
 app.add_typer(plot_app, name="plot")
 
 
 PresetOption = Annotated[
     list[str] | None,
-    typer.Option("--preset", "-p", help="Built-in name, path to a .toml preset, or 'all'. "
+    typer.Option("--preset", "-p", metavar="NAME", help="Built-in name, path to a .toml preset, or 'all'. "
                  f"Repeat to compare presets. Default: {preset_files.DEFAULT_PRESET}."),
 ]
 CiOption = Annotated[
     float | None,
-    typer.Option("--ci", help="Add a central interval, in percent (90, 95), from the preset's "
-                 "bootstrap draws or covariance."),
+    typer.Option("--ci", metavar="PERCENT", help="Add a central interval, in percent (90, 95), from "
+                 "the preset's bootstrap draws or covariance."),
 ]
 SetOption = Annotated[
     list[str] | None,
-    typer.Option("--set", help="Override a law coefficient, e.g. --set alpha=0.336 (repeatable)."),
+    typer.Option("--set", metavar="NAME=NUMBER",
+                 help="Override a law coefficient, e.g. --set alpha=0.336 (repeatable)."),
 ]
 UniqueOption = Annotated[
     str | None,
-    typer.Option("--unique-tokens", help="Unique tokens available, e.g. 100B: tokens beyond them are "
-                 "repeats (needs --preset muennighoff).", rich_help_panel="Data-constrained"),
+    typer.Option("--unique-tokens", metavar="SIZE", help="Unique tokens available, e.g. 100B: tokens "
+                 "beyond them are repeats (needs --preset muennighoff).", rich_help_panel="Data-constrained"),
 ]
 GpuOption = Annotated[str | None, typer.Option(
-    "--gpu", help="Accelerator, e.g. h100 (scalecalc hardware lists them): adds hours, days and cost.",
+    "--gpu", metavar="NAME",
+    help="Accelerator, e.g. h100 (scalecalc hardware lists them): adds hours, days and cost.",
     rich_help_panel="Hardware")]
 GpusOption = Annotated[str | None, typer.Option(
-    "--gpus", help="Accelerators running at once, e.g. 2048.", rich_help_panel="Hardware")]
+    "--gpus", metavar="NUMBER", help="Accelerators running at once, e.g. 2048.", rich_help_panel="Hardware")]
 MfuOption = Annotated[str | None, typer.Option(
-    "--mfu", help="Model FLOPs utilization, 0 to 1 (default 0.40).", rich_help_panel="Hardware")]
+    "--mfu", metavar="NUMBER", help="Model FLOPs utilization, 0 to 1 (default 0.40).",
+    rich_help_panel="Hardware")]
 PriceOption = Annotated[str | None, typer.Option(
-    "--price", help="Dollars per accelerator-hour, e.g. 2.5.", rich_help_panel="Hardware")]
+    "--price", metavar="NUMBER", help="Dollars per accelerator-hour, e.g. 2.5.", rich_help_panel="Hardware")]
 AcceleratorsOption = Annotated[str | None, typer.Option(
-    "--accelerators", help="A TOML file adding or replacing accelerators.", rich_help_panel="Hardware")]
+    "--accelerators", metavar="FILE", help="A TOML file adding or replacing accelerators.",
+    rich_help_panel="Hardware")]
 DaysOption = Annotated[str | None, typer.Option(
-    "--days", help="Budget as wall-clock days on --gpus accelerators of --gpu.",
+    "--days", metavar="NUMBER", help="Budget as wall-clock days on --gpus accelerators of --gpu.",
     rich_help_panel="Hardware")]
 DollarsOption = Annotated[str | None, typer.Option(
-    "--dollars", help="Budget in dollars at --price per accelerator-hour of --gpu.",
+    "--dollars", metavar="NUMBER", help="Budget in dollars at --price per accelerator-hour of --gpu.",
     rich_help_panel="Hardware")]
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="table for people; csv or json for programs.")
@@ -138,6 +165,8 @@ def one_question(given: dict[str, str | None], hardware: Any,
 def training_hardware(gpu: str | None, gpus: str | None, mfu: str | None, price: str | None,
               accelerators: str | None) -> Any:
     """The training hardware, or None when --gpu is not given."""
+    if all(value is None for value in (gpu, gpus, mfu, price, accelerators)):
+        return None  # the common case skips importing the hardware module (start-up time)
     from scalecalc import hardware
 
     return hardware.from_settings(gpu, gpus, mfu, price, accelerators)
@@ -200,48 +229,68 @@ def emit(chosen: list[Preset], records: list[Any], fmt: OutputFormat, *, title: 
         warning = item.range_warning(params=record.params, tokens=getattr(record, "tokens", None),
                                      flops=training_flops(record))
         if warning:
-            typer.echo(warning, err=True)
+            typer.echo(render.printable(warning), err=True)
         if item.caution:
-            typer.echo(f"note: {item.caution}", err=True)
+            typer.echo(render.printable(f"note: {item.caution}"), err=True)
     if sum(item.law is not None for item in chosen) > 1 and any(hasattr(r, "loss") for r in records):
         typer.echo("note: these presets' losses come from different data and tokenizers (Kaplan's on "
                    "WebText2 with non-embedding N), so a lower loss does not make a better law.", err=True)
     for warning in warnings or []:
-        typer.echo(warning, err=True)
+        typer.echo(render.printable(warning), err=True)
     write(records, fmt, title=title, transpose=transpose)
 
 
+class OutputError(Exception):
+    """Standard output could not take the answer (closed, full, a reader gone). Not an OSError,
+    so that Typer passes it up to main unchanged."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.strerror)
+        self.error = error
+
+
 def write(records: list[Any], fmt: OutputFormat, *, title: str, transpose: bool) -> None:
-    if fmt is OutputFormat.csv:
-        sys.stdout.write(render.to_csv(records))
-    elif fmt is OutputFormat.json:
-        sys.stdout.write(render.to_json(records))
-    elif render.row_count(records) > PLAIN_TEXT_ROWS:
-        sys.stdout.write(render.to_text(records))
-    else:
-        _print_table(records, title=title, transpose=transpose)
+    try:
+        if fmt is OutputFormat.csv:
+            sys.stdout.write(render.to_csv(records))
+        elif fmt is OutputFormat.json:
+            sys.stdout.write(render.to_json(records))
+        elif render.row_count(records) > PLAIN_TEXT_ROWS:
+            sys.stdout.write(render.to_text(records))
+        else:
+            _print_table(records, title=title, transpose=transpose)
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+    except OSError as error:
+        raise OutputError(error) from None
 
 
 def _print_table(records: list[Any], *, title: str, transpose: bool) -> None:
     """Print a rich table without ever cropping a number.
 
-    The side-by-side view is tried first, then one row per answer; what still does not fit the
-    terminal (or goes to a file, which has no width) is printed at its natural width.
+    On a terminal, or wherever COLUMNS gives a width, the side-by-side view is tried first, then
+    one row per answer, then the same leaving out long text columns (CSV and JSON keep them) until
+    the table fits. Output to a file with no width set is printed at its natural width.
     """
-    from rich.console import Console
-
-    console = Console()
+    console = render.console()
     unlimited = console.options.update_width(100_000)
-    layouts = [True, False] if transpose else [False]
-    for layout in layouts:
-        table = render.to_rich(records, title=title, transpose=layout)
+    if console.options.ascii_only:  # rich draws ASCII boxes; a "?" for a "·" keeps the columns aligned
+        with contextlib.suppress(AttributeError, ValueError):
+            sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
+    if not (console.is_terminal or os.environ.get("COLUMNS", "").isdigit()):
+        table = render.to_rich(records, title=title, transpose=transpose)
         needed = console.measure(table, options=unlimited)
-        if not console.is_terminal:
-            break
-        if needed.minimum <= console.width:
-            console.print(table)
-            return
-    Console(width=max(80, needed.maximum)).print(table)
+        render.console(width=max(80, needed.maximum)).print(table)
+        return
+    hidden: tuple[str, ...] = ()
+    for layout in [True, False] if transpose else [False]:
+        for hidden in render.droppable_columns(records, layout):
+            table = render.to_rich(records, title=title, transpose=layout, hide=hidden)
+            if console.measure(table, options=unlimited).minimum <= console.width:
+                console.print(table)
+                return
+    # More numbers than the terminal is wide: print them in parts, each whole.
+    for part in render.in_parts(records, title=title, hide=hidden, width=console.width):
+        console.print(part)
 
 
 def _only(name: str) -> typer.Typer:
@@ -267,39 +316,142 @@ def _only(name: str) -> typer.Typer:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app and turn every failure into one line on stderr."""
     args = sys.argv[1:] if argv is None else argv
+    _prepare_streams()
     command = typer.main.get_command(_only(args[0]) if args else app)
+    _harden(command)
     if not args:  # a usage error: the help goes to stderr, stdout stays empty
-        import contextlib
-
         with contextlib.redirect_stdout(sys.stderr):
             command.main(args=["--help"], prog_name="scalecalc", standalone_mode=False)
         return 2
     try:
         result = command.main(args=args, prog_name="scalecalc", standalone_mode=False)
+        sys.stdout.flush()
     except ScalecalcError as error:
         return _fail(str(error))
     except typer.TyperException as error:  # usage errors: unknown or missing options, bad choices
-        context = getattr(error, "ctx", None)
-        where = context.command_path if context is not None else "scalecalc"
-        message = error.format_message().rstrip(".")
-        message = message[:1].lower() + message[1:]  # mid-sentence after "error:"
-        return _fail(f"{message}; run '{where} --help' to see the options.",
-                     code=getattr(error, "exit_code", 2) or 2)
+        return _usage_error(error)
     except (typer.Abort, KeyboardInterrupt):
         return _fail("interrupted.", code=130)
-    except BrokenPipeError:
-        # The reader (head, say) went away: stop quietly, as other Unix tools do.
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
+    except OutputError as failure:
+        return _output_failed(failure.error)
+    except OSError as error:  # outside write(): the help, presets show, or a file of the user's
+        if error.filename is not None:
+            return _fail(f"{error.filename}: {error.strerror or error}; check the path.")
+        return _output_failed(error)
+    if result == 130:  # Typer turns a Ctrl-C in a command into Exit(130), which comes back as 130
+        return _fail("interrupted.", code=130)
     return result if isinstance(result, int) else 0
 
 
+def _usage_error(error: Exception) -> int:
+    context = getattr(error, "ctx", None)
+    where = context.command_path if context is not None else "scalecalc"
+    message = error.format_message().rstrip(".")  # type: ignore[attr-defined]
+    message = message[:1].lower() + message[1:]  # mid-sentence after "error:"
+    hint = f"run '{where} --help' to see what it takes."
+    # click's suggestions end in a question ("Did you mean 'optimal'?"): a new sentence follows.
+    text = f"{message} {hint[:1].upper()}{hint[1:]}" if message.endswith("?") else f"{message}; {hint}"
+    return _fail(text, code=getattr(error, "exit_code", 2) or 2)
+
+
+def _output_failed(error: OSError) -> int:
+    if error.errno == errno.EPIPE:
+        # The reader (head, say) went away: stop quietly, as other Unix tools do.
+        with contextlib.suppress(OSError, ValueError):  # no file number: nothing left to silence
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    reason = error.strerror or str(error)
+    return _fail(f"cannot write the output: {reason[:1].lower()}{reason[1:]}; "
+                 "send it to a file or pipe that can take it.")
+
+
 def _fail(message: str, code: int = 2) -> int:
-    typer.echo(f"scalecalc: error: {message}", err=True)
+    with contextlib.suppress(OSError):  # stderr gone too: the exit code is all that is left
+        typer.echo(f"scalecalc: error: {render.printable(message, limit=MESSAGE_WORD_LIMIT)}", err=True)
     return code
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def _prepare_streams() -> None:
+    """Make stdout and stderr safe to write to whatever they are.
+
+    A closed stdout (`>&-`) becomes a stream whose writes fail with a message; one that cannot
+    encode the tables' characters (LC_ALL=C without UTF-8 mode) writes them as escapes rather than
+    failing, and rich draws its boxes in ASCII there by itself.
+    """
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream()
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "\u2500\u00b7\u2014".encode(encoding)
+        except (UnicodeEncodeError, LookupError):
+            with contextlib.suppress(AttributeError, ValueError):  # not a TextIOWrapper: leave it
+                stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+
+
+class _ClosedStream(io.TextIOBase):
+    """Stands in for a stdout the shell closed, so that writing to it is an error we can report."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def _harden(command: Any) -> None:
+    """Give every command of the tree -h, --version and a refusal of repeated options.
+
+    Done on the click objects Typer builds, so no command needs code of its own for it.
+    """
+    command.context_settings.setdefault("help_option_names", HELP_NAMES)
+    from typer._click.exceptions import UsageError
+    from typer.core import TyperOption as Option
+
+    command.params.append(Option(param_decls=["--version"], is_flag=True, expose_value=False, is_eager=True,
+                                 callback=_show_version, help="Show the version and exit."))
+    make_parser = command.make_parser
+
+    def strict_parser(ctx: Any) -> Any:
+        parser = make_parser(ctx)
+        parse = parser.parse_args
+
+        def parse_args(args: list[str]) -> Any:
+            options, rest, order = parse(args)
+            seen: set[int] = set()
+            for param in order:
+                if isinstance(param, Option) and not param.multiple and not param.count:
+                    if id(param) in seen:
+                        raise UsageError(f"{_option_name(param)} was given more than once; give it "
+                                         "once (only --preset and --set may be repeated)", ctx)
+                    seen.add(id(param))
+            return options, rest, order
+
+        parser.parse_args = parse_args
+        return parser
+
+    command.make_parser = strict_parser
+    format_help = command.format_help
+
+    def plain_help(ctx: Any, formatter: Any) -> Any:
+        if os.environ.get("NO_COLOR"):
+            from typer import rich_utils
+
+            rich_utils.COLOR_SYSTEM = None  # no bold or dim either: https://no-color.org
+        try:
+            return format_help(ctx, formatter)
+        except SystemExit:  # rich's answer to a closed pipe: exit 1; ours is the quiet 141
+            raise OutputError(BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))) from None
+
+    command.format_help = plain_help
+    for child in getattr(command, "commands", {}).values():
+        _harden(child)
+
+
+def _option_name(param: Any) -> str:
+    return " / ".join(sorted(param.opts, key=len, reverse=True))
+
+
+def _show_version(ctx: Any, _param: Any, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from scalecalc import __version__
+
+        typer.echo(f"scalecalc {__version__}")
+        ctx.exit()

@@ -15,6 +15,7 @@ from scalecalc.cli.app import (
     OutputFormat,
     PriceOption,
     app,
+    examples,
     training_hardware,
     write,
 )
@@ -33,9 +34,11 @@ def _shown_as(option: Any, metavar: str) -> Any:
     return Annotated[option.__origin__, info]
 
 
-@app.command(epilog="Examples: scalecalc check --params 7B --tokens 2T --max-flops 1e23 | scalecalc "
-             "check --params 7B --tokens 2T --gpu h100 --gpus 512 --price 2.5 --max-days 30 "
-             "--max-dollars 1e6 | scalecalc check examples/plan.toml --format json")
+@app.command(epilog=examples(
+    "scalecalc check --params 7B --tokens 2T --max-flops 1e23",
+    "scalecalc check --params 7B --tokens 2T --gpu h100 --gpus 512 --price 2.5 --max-days 30 "
+    "--max-dollars 1e6",
+    "scalecalc check examples/plan.toml --format json"))
 def check(
     plan: Annotated[str | None, typer.Argument(metavar="[PLAN.toml]", help="A plan file listing runs "
                                                "and their limits (examples/plan.toml).")] = None,
@@ -108,7 +111,7 @@ def check(
         raise typer.Exit(code=1)
 
 
-@app.command(epilog="Example: scalecalc hardware --format csv")
+@app.command(epilog=examples("scalecalc hardware --format csv"))
 def hardware(
     accelerators: _shown_as(AcceleratorsOption, "FILE") = None,
     format: FormatOption = OutputFormat.table,

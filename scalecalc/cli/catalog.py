@@ -9,6 +9,7 @@ from scalecalc import presets as preset_files
 from scalecalc.cli.app import (
     FormatOption,
     OutputFormat,
+    examples,
     presets_app,
     write,
 )
@@ -17,16 +18,25 @@ from scalecalc.records import PresetInfo
 
 @presets_app.callback()
 def presets_list(ctx: typer.Context, format: FormatOption = OutputFormat.table) -> None:
-    """The built-in presets: name, law, allocation and source."""
+    """The built-in presets: name, law, allocation and source (* marks the default)."""
     if ctx.invoked_subcommand is not None:
         return
     records = []
     for name in preset_files.builtin_names():
         item = preset_files.load(name)
-        records.append(PresetInfo(name=name, law=item.law.form if item.law else "none",
+        # The table marks the default; CSV and JSON keep the name as --preset takes it.
+        shown = f"{name} *" if name == preset_files.DEFAULT_PRESET and format is OutputFormat.table \
+            else name
+        records.append(PresetInfo(name=shown, law=item.law.form if item.law else "none",
                                   allocation=item.allocation_kind, source=item.source,
                                   summary=item.summary))
-    write(records, format, title="Presets (use with --preset NAME)", transpose=False)
+    write(records, format, title="Presets (use with --preset NAME; * marks the default)", transpose=False)
+
+
+@presets_app.command("list", epilog=examples("scalecalc presets list --format csv"))
+def presets_list_command(ctx: typer.Context, format: FormatOption = OutputFormat.table) -> None:
+    """The same list as bare `scalecalc presets`."""
+    presets_list(ctx, format)
 
 
 @presets_app.command("show")

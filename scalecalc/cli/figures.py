@@ -8,6 +8,7 @@ from scalecalc import presets as preset_files
 from scalecalc.cli.app import (
     PresetOption,
     SetOption,
+    examples,
     load_presets,
     load_runs,
     plot_app,
@@ -41,8 +42,8 @@ def _wrote(path: Any) -> None:
     typer.echo(str(path))
 
 
-@plot_app.command("isoflop", epilog="Example: scalecalc plot isoflop --flops 1e20,1e21,1e22 "
-                  "--preset chinchilla --preset besiroglu --out isoflop.svg")
+@plot_app.command("isoflop", epilog=examples(
+    "scalecalc plot isoflop --flops 1e20,1e21,1e22 --preset chinchilla --preset besiroglu --out isoflop.svg"))
 def plot_isoflop(
     flops: Annotated[str, typer.Option(help="Budgets, one curve each: a list or a "
                                        "range.")] = "1e19,1e20,1e21,1e22",
@@ -58,8 +59,8 @@ def plot_isoflop(
     _wrote(plots.isoflop(chosen, parse_quantity_list(flops, "--flops"), path))
 
 
-@plot_app.command("frontier", epilog="Example: scalecalc plot frontier --flops 1e18:1e26 --preset chinchilla "
-                  "--preset besiroglu --preset kaplan")
+@plot_app.command("frontier", epilog=examples(
+    "scalecalc plot frontier --flops 1e18:1e26 --preset chinchilla --preset besiroglu --preset kaplan"))
 def plot_frontier(
     flops: Annotated[str, typer.Option(help="Range of budgets, e.g. 1e18:1e26.")] = "1e18:1e26",
     per_decade: Annotated[int, typer.Option(help="Points per decade.")] = 8,
@@ -75,7 +76,7 @@ def plot_frontier(
     _wrote(plots.frontier(load_presets(preset or ["all"], overrides=set_), budgets, path))
 
 
-@plot_app.command("contour", epilog="Example: scalecalc plot contour --preset besiroglu --params 1e8:1e12")
+@plot_app.command("contour", epilog=examples("scalecalc plot contour --preset besiroglu --params 1e8:1e12"))
 def plot_contour(
     params: Annotated[str, typer.Option(help="Range of N, e.g. 1e7:1e13.")] = "1e7:1e13",
     tokens: Annotated[str, typer.Option(help="Range of D, e.g. 1e8:1e14.")] = "1e8:1e14",
@@ -102,8 +103,8 @@ def _span(text: str, name: str) -> tuple[float, float]:
     return low, high
 
 
-@plot_app.command("fit", epilog="Examples: scalecalc plot fit runs.csv | scalecalc plot fit runs.csv "
-                  "--preset my-law.toml --out fit.pdf")
+@plot_app.command("fit", epilog=examples("scalecalc plot fit runs.csv",
+                                         "scalecalc plot fit runs.csv --preset my-law.toml --out fit.pdf"))
 def plot_fit(
     runs_file: Annotated[str, typer.Argument(metavar="RUNS.csv", help="Runs, as for scalecalc fit.")],
     preset: Annotated[str | None, typer.Option("--preset", "-p", help="A fitted law to draw (e.g. saved "

@@ -8,6 +8,7 @@ from scalecalc.cli.app import (
     FormatOption,
     OutputFormat,
     app,
+    examples,
     load_runs,
     write,
 )
@@ -15,8 +16,9 @@ from scalecalc.errors import ScalecalcError
 from scalecalc.quantities import parse_quantity, parse_quantity_list
 
 
-@app.command(epilog="Examples: scalecalc fit runs.csv | scalecalc fit runs.csv --bootstrap 1000 "
-             "--save my-law.toml | cat runs.csv | scalecalc fit - --grid paper --format json")
+@app.command(epilog=examples("scalecalc fit runs.csv",
+                             "scalecalc fit runs.csv --bootstrap 1000 --save my-law.toml",
+                             "cat runs.csv | scalecalc fit - --grid paper --format json"))
 def fit(
     runs_file: Annotated[str, typer.Argument(metavar="FILE", help="Runs to fit: a CSV file, "
                                              "or - for standard input.")],

@@ -22,6 +22,7 @@ from scalecalc.cli.app import (
     UniqueOption,
     app,
     emit,
+    examples,
     load_presets,
     one_question,
     priced,
@@ -32,27 +33,31 @@ from scalecalc.presets import Preset
 from scalecalc.quantities import parse_quantity, parse_quantity_list
 
 
-@app.command(epilog="Examples: scalecalc optimal --flops 1e24 | scalecalc optimal --params 70B "
-             "--preset besiroglu | scalecalc optimal --gpu h100 --gpus 2048 --days 30 | scalecalc "
-             "optimal --loss 2.0 --inference-tokens 2T | scalecalc optimal --flops 1e23 "
-             "--unique-tokens 100B --preset muennighoff")
+@app.command(epilog=examples("scalecalc optimal --flops 1e24",
+                             "scalecalc optimal --params 70B --preset besiroglu",
+                             "scalecalc optimal --gpu h100 --gpus 2048 --days 30",
+                             "scalecalc optimal --loss 2.0 --inference-tokens 2T",
+                             "scalecalc optimal --flops 1e23 --unique-tokens 100B --preset muennighoff"))
 def optimal(
-    flops: Annotated[str | None, typer.Option(help="Training budget in FLOPs, e.g. 1e24.")] = None,
-    params: Annotated[str | None, typer.Option(help="Model size N, e.g. 70B.")] = None,
-    tokens: Annotated[str | None, typer.Option(help="Training tokens D, e.g. 1.4T.")] = None,
-    loss: Annotated[str | None, typer.Option(help="Target loss (nats/token): the cheapest run "
-                                             "that reaches it.")] = None,
+    flops: Annotated[str | None, typer.Option(
+        metavar="FLOPS", help="Training budget in FLOPs, e.g. 1e24.")] = None,
+    params: Annotated[str | None, typer.Option(metavar="SIZE", help="Model size N, e.g. 70B.")] = None,
+    tokens: Annotated[str | None, typer.Option(metavar="SIZE", help="Training tokens D, e.g. 1.4T.")] = None,
+    loss: Annotated[str | None, typer.Option(metavar="NUMBER", help="Target loss (nats/token): the "
+                                             "cheapest run that reaches it.")] = None,
     days: DaysOption = None,
     dollars: DollarsOption = None,
     inference_tokens: Annotated[str | None, typer.Option(
-        help="With --loss: lifetime inference tokens T; minimize training + 2·N·T.",
+        metavar="SIZE", help="With --loss: lifetime inference tokens T; minimize training + 2·N·T.",
         rich_help_panel="Inference")] = None,
     inference_gpu: Annotated[str | None, typer.Option(
-        help="Accelerator that serves the model (default: --gpu).", rich_help_panel="Inference")] = None,
+        metavar="NAME", help="Accelerator that serves the model (default: --gpu).",
+        rich_help_panel="Inference")] = None,
     inference_mfu: Annotated[str | None, typer.Option(
-        help="Utilization when serving (default 0.40).", rich_help_panel="Inference")] = None,
+        metavar="NUMBER", help="Utilization when serving (default 0.40).",
+        rich_help_panel="Inference")] = None,
     inference_price: Annotated[str | None, typer.Option(
-        help="Dollars per serving accelerator-hour: with --price, minimize dollars.",
+        metavar="NUMBER", help="Dollars per serving accelerator-hour: with --price, minimize dollars.",
         rich_help_panel="Inference")] = None,
     unique_tokens: UniqueOption = None,
     preset: PresetOption = None,
@@ -100,14 +105,15 @@ def optimal(
     emit(chosen, priced(records, hardware), format, title=title, transpose=True, warnings=warnings)
 
 
-@app.command(name="loss", epilog="Examples: scalecalc loss --params 70B --tokens 1.4T --preset all | "
-             "scalecalc loss --params 7B --tokens 2T --unique-tokens 100B --preset muennighoff | "
-             "scalecalc loss --params 1.5B --preset kaplan")
+@app.command(name="loss", epilog=examples(
+    "scalecalc loss --params 70B --tokens 1.4T --preset all",
+    "scalecalc loss --params 7B --tokens 2T --unique-tokens 100B --preset muennighoff",
+    "scalecalc loss --params 1.5B --preset kaplan"))
 def loss_command(
-    params: Annotated[str | None, typer.Option(help="Model size N, e.g. 70B. Alone: L(N), where the "
-                                               "preset has a one-variable law (kaplan).")] = None,
-    tokens: Annotated[str | None, typer.Option(help="Training tokens D, e.g. 1.4T. Alone: L(D), where "
-                                               "the preset has a one-variable law (kaplan).")] = None,
+    params: Annotated[str | None, typer.Option(metavar="SIZE", help="Model size N, e.g. 70B. Alone: L(N), "
+                                               "where the preset has a one-variable law (kaplan).")] = None,
+    tokens: Annotated[str | None, typer.Option(metavar="SIZE", help="Training tokens D, e.g. 1.4T. Alone: "
+                                               "L(D), where the preset has one (kaplan).")] = None,
     unique_tokens: UniqueOption = None,
     preset: PresetOption = None,
     set_: SetOption = None,
@@ -149,12 +155,12 @@ def loss_command(
           warnings=warnings)
 
 
-@app.command(epilog="Examples: scalecalc tokens --params 7B | scalecalc tokens --params 7B "
-             "--flops 1e23 | scalecalc tokens --params 7B --gpu a100 --gpus 512 --days 14")
+@app.command(epilog=examples("scalecalc tokens --params 7B", "scalecalc tokens --params 7B --flops 1e23",
+                             "scalecalc tokens --params 7B --gpu a100 --gpus 512 --days 14"))
 def tokens(
-    params: Annotated[str, typer.Option(help="Model size N, e.g. 7B.")],
-    flops: Annotated[str | None, typer.Option(help="A budget to spend at this N: the tokens it "
-                                              "buys (C/6N) and the loss that gives away.")] = None,
+    params: Annotated[str, typer.Option(metavar="SIZE", help="Model size N, e.g. 7B.")],
+    flops: Annotated[str | None, typer.Option(metavar="FLOPS", help="A budget to spend at this N: the "
+                                              "tokens it buys (C/6N) and the loss that gives away.")] = None,
     days: DaysOption = None,
     dollars: DollarsOption = None,
     preset: PresetOption = None,
@@ -181,14 +187,14 @@ def tokens(
     emit(chosen, priced(records, hardware), format, title=title, transpose=True)
 
 
-@app.command(epilog="Examples: scalecalc table --preset chinchilla-approach1 | scalecalc table "
-             "--flops 1e18:1e26 --per-decade 2 --preset all --format csv")
+@app.command(epilog=examples("scalecalc table --preset chinchilla-approach1",
+                             "scalecalc table --flops 1e18:1e26 --per-decade 2 --preset all --format csv"))
 def table(
-    params: Annotated[str | None, typer.Option(help="Rows by model size: a list such as "
+    params: Annotated[str | None, typer.Option(metavar="LIST", help="Rows by model size: a list such as "
                                                "400M,1B,10B or a range 1B:1T.")] = None,
-    flops: Annotated[str | None, typer.Option(help="Rows by budget: a list such as 1e20,1e22 "
+    flops: Annotated[str | None, typer.Option(metavar="LIST", help="Rows by budget: a list such as 1e20,1e22 "
                                               "or a range 1e18:1e26.")] = None,
-    per_decade: Annotated[int | None, typer.Option(help="Rows per decade of a range "
+    per_decade: Annotated[int | None, typer.Option(metavar="INTEGER", help="Rows per decade of a range "
                                                    "(default 1).")] = None,
     preset: PresetOption = None,
     set_: SetOption = None,
