@@ -113,12 +113,14 @@ def hardware(
     accelerators: _shown_as(AcceleratorsOption, "FILE") = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
-    """The accelerator catalogue: dense 16-bit peak FLOP/s and sources, for --gpu."""
+    """The accelerator catalogue for --gpu: dense BF16 and FP8 peak FLOP/s, memory, and sources."""
     from pathlib import Path
 
     from scalecalc import hardware as catalogue
-    from scalecalc.hardware import AcceleratorInfo
 
     entries = catalogue.catalogue(Path(accelerators) if accelerators else None)
-    records = [AcceleratorInfo(key, item.name, item.peak_flops, item.source) for key, item in entries.items()]
-    write(records, format, title="Accelerators (use with --gpu NAME)", transpose=False)
+    # A person's table keeps to 80 columns; CSV and JSON carry each figure's source as well.
+    table = format == OutputFormat.table
+    records = [catalogue.summary(item, with_source=not table) for item in entries.values()]
+    title = "Accelerators (use with --gpu NAME; --format csv adds each figure's source)"
+    write(records, format, title=title if table else "Accelerators", transpose=False)
