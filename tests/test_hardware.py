@@ -9,9 +9,10 @@ import pytest
 
 from scalecalc import hardware
 
-# REFERENCE §7: dense 16-bit peak FLOP/s.
+# REFERENCE §7 and laws.md §14: dense BF16/FP16 peak FLOP/s (MI300X: AMD's 1307.4 TFLOPS, which
+# REFERENCE §7 rounds to 1.307e15).
 PEAKS = {"v100": 125e12, "a100": 312e12, "h100": 989e12, "h200": 989e12, "b200": 2.25e15,
-         "mi300x": 1.307e15, "tpu-v4": 275e12, "tpu-v5e": 197e12, "tpu-v5p": 459e12}
+         "mi300x": 1.3074e15, "tpu-v4": 275e12, "tpu-v5e": 197e12, "tpu-v5p": 459e12}
 
 
 @pytest.mark.parametrize(("name", "peak"), PEAKS.items())
