@@ -271,7 +271,7 @@ def parse_memory(value: str | float, name: str) -> float:
     """One accelerator's memory in GB, above zero and at most MAX_MEMORY_GB."""
     memory = _number(value, name)
     if memory > MAX_MEMORY_GB:
-        raise ScalecalcError(f"{name}: {value} GB is above the limit of {MAX_MEMORY_GB:g} GB; give one "
+        raise ScalecalcError(f"{name}: {value} GB is above the bound of {MAX_MEMORY_GB:g} GB; give one "
                              "accelerator's memory in GB, such as 80.")
     return memory
 
