@@ -260,8 +260,9 @@ class _PlanReader:
             if "params" in entry:
                 raise run.fail("model", "names a catalogue model, whose size is known; give model or "
                                "params, not both")
+            model = run.text("model")
             try:
-                sizes["params"], total = catalogue_params(run.text("model"))
+                sizes["params"], total = catalogue_params(model)
             except ScalecalcError as error:
                 raise run.fail("model", f"is not usable: {error}") from None
         for key in ("params", "tokens") if not sizes else ("tokens",):
