@@ -247,13 +247,18 @@ def parse_count(value: str | float, name: str) -> int:
     return int(count)
 
 
+def _bounded(value: str | float, name: str, high: float, excess: str) -> float:
+    """A positive number at most `high`; `excess` finishes the message for one above it."""
+    number = _number(value, name)
+    if number > high:
+        raise ScalecalcError(f"{name}: {value} {excess}")
+    return number
+
+
 def parse_price(value: str | float, name: str) -> float:
     """Dollars per accelerator-hour, at most MAX_PRICE."""
-    price = _number(value, name)
-    if price > MAX_PRICE:
-        raise ScalecalcError(f"{name}: {value} is above the limit of {MAX_PRICE:,.0f} dollars per "
-                             "accelerator-hour.")
-    return price
+    return _bounded(value, name, MAX_PRICE, f"is above the limit of {MAX_PRICE:,.0f} dollars per "
+                    "accelerator-hour.")
 
 
 def parse_precision(value: object, name: str = "--precision") -> str:
@@ -269,11 +274,8 @@ def parse_precision(value: object, name: str = "--precision") -> str:
 
 def parse_memory(value: str | float, name: str) -> float:
     """One accelerator's memory in GB, above zero and at most MAX_MEMORY_GB."""
-    memory = _number(value, name)
-    if memory > MAX_MEMORY_GB:
-        raise ScalecalcError(f"{name}: {value} GB is above the bound of {MAX_MEMORY_GB:g} GB; give one "
-                             "accelerator's memory in GB, such as 80.")
-    return memory
+    return _bounded(value, name, MAX_MEMORY_GB, f"GB is above the bound of {MAX_MEMORY_GB:g} GB; give one "
+                    "accelerator's memory in GB, such as 80.")
 
 
 def at_precision(accelerator: Accelerator, precision: str | None, name: str = "--precision") -> str:
