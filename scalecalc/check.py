@@ -4,6 +4,13 @@ A plan is given on the command line or in a TOML file that a team keeps beside i
 configs (examples/plan.toml). Every run is checked against every limit it names; the CLI exits 1
 when any check fails (and 2 on any error). Errors in a plan file name the file, the line, the run
 and the key. Paths in a plan (preset and accelerator files) are relative to the plan's folder.
+
+Memory is not a limit but a fact: a run that names its accelerator and how many (gpu and gpus)
+must hold its training state, 16 bytes per parameter sharded over the gpus (ZeRO-3,
+architecture.md §6), in their memory. A run that cannot is not a plan that could fail a budget but
+one that cannot run at all, so it is refused like any other unusable input (exit 2), with the
+fewest accelerators that would hold it. `max_gpus` holds the run's accelerator count to a limit:
+its gpus, or without gpus the fewest whose memory holds the state.
 """
 
 from __future__ import annotations
@@ -33,11 +40,13 @@ LIMITS: dict[str, tuple[str, bool]] = {
     "max_loss": ("loss", True),
     "min_tokens_per_param": ("tokens_per_param", False),
     "max_tokens_per_param": ("tokens_per_param", True),
+    "max_gpus": ("gpus", True),
 }
-HARDWARE_KEYS = ("gpu", "gpus", "mfu", "price", "accelerators")
-RUN_KEYS = {"name", "params", "tokens", "preset", "limits", *HARDWARE_KEYS}
+HARDWARE_KEYS = ("gpu", "gpus", "mfu", "price", "accelerators", "precision")
+RUN_KEYS = {"name", "params", "model", "tokens", "preset", "limits", *HARDWARE_KEYS}
 TOP_KEYS = {"preset", "limits", "run", *HARDWARE_KEYS}
 MAX_RUNS = 10_000
+STATE_BYTES = 16  # bf16 mixed-precision Adam (architecture.md §6: ZeRO's 2 + 2 + 12)
 
 
 @dataclass(frozen=True)
@@ -54,36 +63,87 @@ class CheckResult:
 @dataclass(frozen=True)
 class PlannedRun:
     name: str
-    params: float
+    params: float  # the N of C = c0·N·D, D/N and the loss: a mixture of experts' active parameters
     tokens: float
     preset: Preset
     hardware: Hardware | None
     limits: dict[str, float] = field(default_factory=dict)
     where: str = ""  # how messages name the run: "plan file P, line L, run NAME"; default "run NAME"
+    total_params: float | None = None  # every parameter, for memory; None: params
+
+
+def catalogue_params(name: str) -> tuple[float, float]:
+    """(active, total) parameters of a catalogue model (scalecalc models lists them)."""
+    from scalecalc.models import catalogue
+
+    entry = catalogue.find(name)
+    return entry.active_params, entry.params
 
 
 def inline_run(params: float, tokens: float, preset: Preset, hardware: Hardware | None,
-               limits: dict[str, float]) -> PlannedRun:
-    """The run given on the command line, named by its size so a table's title reads well."""
-    from scalecalc.quantities import format_count
-
+               limits: dict[str, float], model: str | None = None,
+               total_params: float | None = None) -> PlannedRun:
+    """The run given on the command line, named by its model or size so a table's title reads well."""
     for name, value in (("--params", params), ("--tokens", tokens)):
         if value < 1:
             raise ScalecalcError(f"{name}: {value:g} is below 1; give a count such as 7B or 2T.")
     check_limits(limits, "", lambda key: f"--{key.replace('_', '-')}")
-    def size(value: float) -> str:  # 70.0B; beyond the suffixes, 1e+20
-        return format_count(value) if value < 1e15 else f"{value:.3g}"
+    label = model if model is not None else f"{_size(params)} params"
+    return PlannedRun(f"{label}, {_size(tokens)} tokens", params, tokens, preset, hardware, limits,
+                      total_params=total_params)
 
-    return PlannedRun(f"{size(params)} params, {size(tokens)} tokens", params, tokens, preset, hardware,
-                      limits)
+
+def _size(value: float) -> str:
+    """70.0B; beyond the suffixes, 1e+20."""
+    from scalecalc.quantities import format_count
+
+    return format_count(value) if value < 1e15 else f"{value:.3g}"
 
 
 def check_limits(limits: dict[str, float], where: str, name: Callable[[str], str] = str) -> None:
-    """Refuse a minimum D/N above the maximum: no run could pass both."""
+    """Refuse a minimum D/N above the maximum (no run could pass both), and a max_gpus that is
+    not a whole number of accelerators."""
     low, high = limits.get("min_tokens_per_param"), limits.get("max_tokens_per_param")
     if low is not None and high is not None and low > high:
         raise ScalecalcError(f"{where}{name('min_tokens_per_param')} {low:g} is above "
                              f"{name('max_tokens_per_param')} {high:g}; no run can pass both.")
+    if "max_gpus" in limits:
+        try:
+            accelerators.parse_count(limits["max_gpus"], name("max_gpus"))
+        except ScalecalcError as error:
+            raise ScalecalcError(f"{where}{error}") from None
+
+
+def fewest_gpus(run: PlannedRun) -> int | None:
+    """Fewest of the run's accelerators whose memory holds its training state under ZeRO-3, or
+    None when the catalogue gives no memory for the accelerator."""
+    from scalecalc.models import memory
+
+    if run.hardware is None or run.hardware.accelerator.memory_gb is None:
+        return None
+    total = run.params if run.total_params is None else run.total_params
+    return memory.min_gpus(total, run.hardware.accelerator.memory_bytes(), STATE_BYTES)
+
+
+def check_memory(run: PlannedRun, where: str) -> None:
+    """Refuse a run whose training state cannot fit on the accelerators it names (see the module)."""
+    from scalecalc.models import memory
+
+    hardware = run.hardware
+    if hardware is None or hardware.count is None or hardware.accelerator.memory_gb is None:
+        return
+    total = run.params if run.total_params is None else run.total_params
+    need = memory.zero_bytes_per_gpu(total, hardware.count, 3, STATE_BYTES)
+    if need > hardware.accelerator.memory_bytes():
+        fewest = fewest_gpus(run)
+        remedy = f"give gpus of at least {fewest:,}" if fewest <= accelerators.MAX_ACCELERATORS else \
+            f"even {accelerators.MAX_ACCELERATORS:,} of them (the most scalecalc takes) could not hold it"
+        spread = "on one accelerator" if hardware.count == 1 else \
+            f"sharded over {hardware.count:,} accelerators (ZeRO-3)"
+        raise ScalecalcError(
+            f"{where}: the training state of {_size(total)} parameters at {STATE_BYTES} bytes each, "
+            f"{spread}, needs {need / 1e9:.4g} GB per accelerator, more than the "
+            f"{hardware.accelerator.memory_gb:g} GB of one {hardware.accelerator.key}; {remedy}.")
 
 
 def evaluate(run: PlannedRun) -> list[CheckResult]:
@@ -97,6 +157,10 @@ def evaluate(run: PlannedRun) -> list[CheckResult]:
         raise ScalecalcError(f"{where}: the planned compute {run.preset.flops_per_param_token:g} · "
                              "params · tokens is above the largest float, 1.8e308; give fewer params or "
                              "tokens.")
+    check_memory(run, where)
+    if "max_gpus" in run.limits:
+        count = run.hardware.count if run.hardware is not None else None
+        planned["gpus"] = float(count) if count is not None else _float_or_none(fewest_gpus(run))
     if run.hardware is not None:
         try:
             hours, days, dollars = run.hardware.costs(flops)
@@ -125,8 +189,14 @@ def evaluate(run: PlannedRun) -> list[CheckResult]:
     return results
 
 
+def _float_or_none(value: int | None) -> float | None:
+    return None if value is None else float(value)
+
+
 def _needs(quantity: str, preset: str) -> str:
-    return {"gpu_hours": "an accelerator (--gpu, or gpu in the plan)",
+    return {"gpus": "the run's accelerator count (gpus), or an accelerator whose memory the catalogue "
+                    "gives (gpu, with memory_gb)",
+            "gpu_hours": "an accelerator (--gpu, or gpu in the plan)",
             "days": "an accelerator and how many run at once (gpu and gpus)",
             "dollars": "an accelerator and its price per hour (gpu and price)",
             "loss": f"a preset with a loss law ({preset} has none)"}[quantity]
@@ -185,7 +255,17 @@ class _PlanReader:
         run = self.table(entry, "run", index, name)
         run.only(RUN_KEYS)
         sizes = {}
-        for key in ("params", "tokens"):
+        total = None
+        if "model" in entry:
+            if "params" in entry:
+                raise run.fail("model", "names a catalogue model, whose size is known; give model or "
+                               "params, not both")
+            model = run.text("model")
+            try:
+                sizes["params"], total = catalogue_params(model)
+            except ScalecalcError as error:
+                raise run.fail("model", f"is not usable: {error}") from None
+        for key in ("params", "tokens") if not sizes else ("tokens",):
             value = run.quantity(key)
             if value < 1:
                 raise run.fail(key, f"must be at least 1, not {value:g}")
@@ -202,7 +282,7 @@ class _PlanReader:
             raise ScalecalcError(f"{where}: no limits to check; add a [run.limits] table, or [limits] for "
                                  "every run, with one such as max_days = 30.")
         check_limits(limits, f"{where}: ")
-        return PlannedRun(name, sizes["params"], sizes["tokens"], preset, hardware, limits, where)
+        return PlannedRun(name, sizes["params"], sizes["tokens"], preset, hardware, limits, where, total)
 
     def limits(self, data: dict[str, Any], owner: Table, section: str, index: int | None,
                name: str) -> dict[str, float]:
@@ -216,7 +296,10 @@ class _PlanReader:
         for key in table.data:
             if key not in LIMITS:
                 raise table.fail(key, f"is not a limit; use {', '.join(LIMITS)}")
-        return {key: table.quantity(key) for key in table.data}
+        limits = {key: table.quantity(key) for key in table.data}
+        if "max_gpus" in limits:  # a count of accelerators: whole, at least 1
+            self.setting(limits, {"max_gpus": table}, "max_gpus", accelerators.parse_count)
+        return limits
 
     def hardware(self, values: dict[str, Any], source: dict[str, Table]) -> Hardware | None:
         gpu = source["gpu"].text("gpu", required=False)
@@ -225,15 +308,20 @@ class _PlanReader:
             if stray is not None:
                 raise source[stray].fail(stray, "describes an accelerator: add gpu = NAME (for example h100)")
             return None
-        count, mfu, price = (self.setting(values, source, key, parse) for key, parse in (
+        count, mfu, price, precision = (self.setting(values, source, key, parse) for key, parse in (
             ("gpus", accelerators.parse_count), ("mfu", accelerators.parse_mfu),
-            ("price", accelerators.parse_price)))
+            ("price", accelerators.parse_price), ("precision", accelerators.parse_precision)))
         entries = self.catalogue(source["accelerators"])
         try:
             accelerator = accelerators.lookup(gpu, entries)
         except ScalecalcError as error:
             raise source["gpu"].fail("gpu", f"is not usable: {error}") from None
-        return Hardware(accelerator, count, accelerators.DEFAULT_MFU if mfu is None else mfu, price)
+        try:
+            precision = accelerators.at_precision(accelerator, precision)
+        except ScalecalcError as error:
+            raise source["precision"].fail("precision", f"is not usable: {error}") from None
+        return Hardware(accelerator, count, accelerators.DEFAULT_MFU if mfu is None else mfu, price,
+                        precision)
 
     @staticmethod
     def setting(values: dict[str, Any], source: dict[str, Table], key: str,

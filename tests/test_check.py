@@ -104,3 +104,96 @@ def test_malformed_plan_files_name_file_line_and_key(run_inprocess, tmp_path: Pa
 def test_check_bad_input_exits_2(run_inprocess, args, message) -> None:
     result = run_inprocess(*args)
     assert result.code == 2 and result.stdout == "" and message in result.stderr
+
+
+# ---- precision, memory, max_gpus and catalogue models -------------------------------------------------
+
+LLAMA_3_8B = 8_030_261_248  # architecture.md §4
+MIXTRAL_ACTIVE = 12_879_925_248  # architecture.md §4: total 46,702,792,704
+
+
+def _plan(tmp_path: Path, text: str) -> Path:
+    plan = tmp_path / "plan.toml"
+    plan.write_text(text)
+    return plan
+
+
+def test_fp8_prices_at_the_dense_fp8_peak(run_inprocess) -> None:
+    """7B on 2T at 40% MFU on H100s in FP8: 6·7e9·2e12 / (1979e12 · 0.4) / 3600 hours (laws.md §14)."""
+    result = run_inprocess("check", "--params", "7B", "--tokens", "2T", "--gpu", "h100", "--precision", "fp8",
+                           "--max-gpu-hours", "1e9", "-f", "json")
+    assert result.code == 0, result.stderr
+    (row,) = json.loads(result.stdout)
+    assert row["planned"] == pytest.approx(6 * 7e9 * 2e12 / (1979e12 * 0.4) / 3600, rel=1e-12)
+
+
+def test_a_catalogue_model_in_a_plan(run_inprocess, tmp_path: Path) -> None:
+    """model = NAME takes the catalogue's parameters: C = 6 · 8,030,261,248 · 15e12 for Llama-3-8B,
+    and a mixture of experts' active parameters (Mixtral: 12,879,925,248) for compute and D/N."""
+    plan = _plan(tmp_path, '[[run]]\nname = "l"\nmodel = "llama-3-8b"\ntokens = "15T"\n[run.limits]\n'
+                 'max_flops = 1e30\n[[run]]\nname = "m"\nmodel = "Mixtral-8x7B"\ntokens = "1T"\n'
+                 '[run.limits]\nmax_flops = 1e30\nmax_tokens_per_param = 1e6\n')
+    result = run_inprocess("check", str(plan), "-f", "json")
+    assert result.code == 0, result.stderr
+    planned = {(row["run"], row["check"]): row["planned"] for row in json.loads(result.stdout)}
+    assert planned["l", "max_flops"] == pytest.approx(6 * LLAMA_3_8B * 15e12, rel=1e-12)
+    assert planned["m", "max_flops"] == pytest.approx(6 * MIXTRAL_ACTIVE * 1e12, rel=1e-12)
+    assert planned["m", "max_tokens_per_param"] == pytest.approx(1e12 / MIXTRAL_ACTIVE, rel=1e-12)
+
+
+def test_inline_catalogue_model(run_inprocess) -> None:
+    result = run_inprocess("check", "--model", "llama-3-8b", "--tokens", "15T", "--max-flops", "1e30",
+                           "-f", "json")
+    (row,) = json.loads(result.stdout)
+    assert row["run"] == "llama-3-8b, 15.0T tokens"
+    assert row["planned"] == pytest.approx(6 * LLAMA_3_8B * 15e12, rel=1e-12)
+
+
+@pytest.mark.parametrize(("model", "fewest"), [
+    ("llama-3-70b", 15), ("llama-3.1-405b", 82), ("mixtral-8x7b", 10), ("deepseek-v3", 135),
+    ("llama-3-8b", 2)])
+def test_max_gpus_without_gpus_holds_the_fewest_that_fit(run_inprocess, model: str, fewest: int) -> None:
+    """architecture.md §6: fewest 80 GB GPUs at 16 B/param under ZeRO-3 (total parameters, so
+    Mixtral and DeepSeek-V3 count every expert)."""
+    passing = run_inprocess("check", "--model", model, "--tokens", "1T", "--gpu", "h100",
+                            "--max-gpus", str(fewest), "-f", "json")
+    assert passing.code == 0, passing.stderr
+    assert json.loads(passing.stdout)[0]["planned"] == fewest
+    failing = run_inprocess("check", "--model", model, "--tokens", "1T", "--gpu", "h100",
+                            "--max-gpus", str(fewest - 1), "-f", "json")
+    assert failing.code == 1 and json.loads(failing.stdout)[0]["verdict"] == "FAIL"
+
+
+def test_max_gpus_with_gpus_holds_the_count(run_inprocess, tmp_path: Path) -> None:
+    plan = _plan(tmp_path, 'gpu = "h100"\n[limits]\nmax_gpus = 1024\n'
+                 '[[run]]\nname = "a"\nparams = "7B"\ntokens = "1T"\ngpus = 512\n'
+                 '[[run]]\nname = "b"\nparams = "7B"\ntokens = "1T"\ngpus = 2048\n')
+    result = run_inprocess("check", str(plan), "-f", "json")
+    assert result.code == 1
+    verdicts = {row["run"]: (row["planned"], row["verdict"]) for row in json.loads(result.stdout)}
+    assert verdicts == {"a": (512, "PASS"), "b": (2048, "FAIL")}
+
+
+def test_a_run_too_big_for_its_accelerators_is_refused(run_inprocess, tmp_path: Path) -> None:
+    """Llama-3-8B's 128.484 GB of state (architecture.md §6) on one 80 GB H100 cannot run: exit 2,
+    naming the need and the fewest that would do (2); on two it fits (64.24 GB each)."""
+    alone = run_inprocess("check", "--model", "llama-3-8b", "--tokens", "15T", "--gpu", "h100", "--gpus", "1",
+                          "--max-days", "1e6")
+    assert alone.code == 2 and alone.stdout == ""
+    assert "needs 128.5 GB per accelerator, more than the 80 GB of one h100; give gpus of at least 2" \
+        in alone.stderr
+    pair = run_inprocess("check", "--model", "llama-3-8b", "--tokens", "15T", "--gpu", "h100", "--gpus", "2",
+                         "--max-days", "1e6")
+    assert pair.code == 0, pair.stderr
+    plan = _plan(tmp_path, 'gpu = "h100"\n[[run]]\nname = "big"\nmodel = "mixtral-8x7b"\ntokens = "1T"\n'
+                 'gpus = 8\n[run.limits]\nmax_days = 100\n')
+    result = run_inprocess("check", str(plan))
+    assert result.code == 2 and result.stdout == ""
+    assert "line 2, run big: the training state of 46.7B parameters" in result.stderr
+    assert "give gpus of at least 10" in result.stderr
+
+
+def test_the_example_plan_is_unchanged_by_the_memory_check(run_inprocess) -> None:
+    """examples/plan.toml: 7B and 70B on 1,024 and 4,096 H100s fit easily; no row is added."""
+    rows = json.loads(run_inprocess("check", str(EXAMPLE), "-f", "json").stdout)
+    assert len(rows) == 8

@@ -387,7 +387,7 @@ def test_names_from_files_are_text_not_markup(run_inprocess, tmp_path: Path) -> 
     """Rich read "[/x]" in a name as a closing tag and raised MarkupError (a traceback)."""
     catalogue = write(tmp_path / "acc.toml", '[x1]\nname = "[/x] mine"\npeak_flops = 1e15\nsource = "[b]s"\n')
     listing = run_inprocess("hardware", "--accelerators", str(catalogue))
-    assert listing.code == 0 and "[/x] mine" in listing.stdout and "[b]s" in listing.stdout
+    assert listing.code == 0 and "[/x] mine" in listing.stdout  # the table leaves sources to CSV and JSON
     plan = write(tmp_path / "plan.toml", RUN.replace('"a"', '"[/x]"'))
     result = run_inprocess("check", str(plan))
     assert result.code == 0 and "[/x]" in result.stdout, result.stderr

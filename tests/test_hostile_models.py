@@ -218,14 +218,17 @@ MODELS_FILE_CASES = {
     "not UTF-8": (b"\xff\xfe", "is not UTF-8 text"),
     "not TOML": (b"x = [", "not valid TOML"),
     "empty": (b"", "holds no models"),
-    "larger than the bound": (b"#" * 10_000_001, "larger than 10,000,000 bytes"),
+    "larger than the bound": (b"#" * 10_000_001, "above the 8,000,000-byte limit for models files"),
     "not a table": (b"x = 1", "key x must be a table"),
     "params a bool": (
         GOOD_MODEL.replace("params = 1e6", "params = true").encode(),
         "m.params must be a number",
     ),
     "params NaN": (GOOD_MODEL.replace("params = 1e6", "params = nan").encode(), "m.params must be a finite"),
-    "params absurd": (GOOD_MODEL.replace("params = 1e6", "params = 1e300").encode(), "at most 1e30"),
+    "params absurd": (
+        GOOD_MODEL.replace("params = 1e6", "params = 1e300").encode(),
+        "m.params must be at most 1e+30",
+    ),
     "active above total": (
         GOOD_MODEL.replace("params = 1e6", "params = 1e6\nactive_params = 2e6").encode(),
         "m.active_params (2e+06) exceeds params",
@@ -268,8 +271,8 @@ def test_malformed_models_files(run_inprocess, tmp_path: Path, case: str) -> Non
 
 
 def test_models_file_missing_or_a_directory(run_inprocess, tmp_path: Path) -> None:
-    refused(run_inprocess("models", "--models", str(tmp_path / "none.toml")), "cannot be read")
-    refused(run_inprocess("models", "--models", str(tmp_path)), "is a directory; give a .toml file")
+    refused(run_inprocess("models", "--models", str(tmp_path / "none.toml")), "does not exist")
+    refused(run_inprocess("models", "--models", str(tmp_path)), "is a directory; give the path of a TOML")
 
 
 def test_the_models_file_is_not_modified(run_inprocess, tmp_path: Path) -> None:

@@ -450,3 +450,54 @@ def test_model_command_imports_no_scipy() -> None:
             "print('scipy' in sys.modules, 'matplotlib' in sys.modules, file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stderr.strip().endswith("False False")
+
+
+# ---- memory from the accelerator catalogue (model --gpu NAME) ----------------------------------------
+
+@pytest.mark.parametrize(("name", "gpus"), [
+    ("llama-3-70b", 15), ("llama-3.1-405b", 82), ("mixtral-8x7b", 10), ("deepseek-v3", 135),
+    ("llama-3-8b", 2)])
+def test_model_gpu_takes_the_memory_from_the_catalogue(run_inprocess, name: str, gpus: int) -> None:
+    """architecture.md §6: fewest 80 GB GPUs at 16 B/param (ZeRO-3, u = 1); the H100's 80 GB comes
+    from the catalogue (laws.md §5: Llama 3 Table 4, H100 80 GB)."""
+    result = run_inprocess("model", "--model", name, "--gpu", "h100", "-f", "json")
+    assert result.code == 0, result.stderr
+    row = json.loads(result.stdout)[0]
+    assert (row["accelerator"], row["gpu_memory_gb"], row["min_gpus"]) == ("h100", 80, gpus)
+
+
+def test_model_llama_3_8b_on_8_gpus_zero_stages(run_inprocess) -> None:
+    """architecture.md §6: Llama-3-8B on 8 GPUs at 16 B/param: ZeRO-0 128.484, ZeRO-1 44.166,
+    ZeRO-2 30.113, ZeRO-3 16.061 GB per GPU; on H200s (141 GB, vendor sheet) one holds it all."""
+    row = json.loads(run_inprocess("model", "--model", "llama-3-8b", "--gpus", "8", "--gpu", "h200",
+                                   "-f", "json").stdout)[0]
+    assert row["training_state_gb"] == pytest.approx(128.484179968, rel=1e-9)
+    got = [row["zero1_gb_per_gpu"], row["zero2_gb_per_gpu"], row["zero3_gb_per_gpu"]]
+    assert got == pytest.approx([44.166436864, 30.11347968, 16.060522496], rel=1e-9)
+    assert (row["gpu_memory_gb"], row["min_gpus"]) == (141, 1)
+
+
+def test_gpu_memory_overrides_the_catalogue(run_inprocess) -> None:
+    """128.484 GB of state (architecture.md §6) over 40 GB parts: ceil(3.21) = 4."""
+    row = json.loads(run_inprocess("model", "--model", "llama-3-8b", "--gpu", "h100", "--gpu-memory", "40",
+                                   "-f", "json").stdout)[0]
+    assert (row["accelerator"], row["gpu_memory_gb"], row["min_gpus"]) == ("h100", 40, 4)
+    alone = json.loads(run_inprocess("model", "--model", "llama-3-8b", "--gpu-memory", "80",
+                                     "-f", "json").stdout)[0]
+    assert (alone["accelerator"], alone["min_gpus"]) == (None, 2)
+
+
+def test_model_gpu_reads_a_users_accelerator_file(run_inprocess, tmp_path: Path) -> None:
+    extra = tmp_path / "acc.toml"
+    extra.write_text('[big]\npeak_flops = 1e15\nmemory_gb = 1000\n')
+    row = json.loads(run_inprocess("model", "--model", "deepseek-v3", "--gpu", "big", "--accelerators",
+                                   str(extra), "-f", "json").stdout)[0]
+    assert row["min_gpus"] == 11  # 10,736.42 GB (architecture.md §6) over 1,000 GB parts
+
+
+def test_catalogue_files_go_through_the_shared_reader(tmp_path: Path) -> None:
+    """One safe reader for every user TOML file (scalecalc.tomlfile): its messages name a models file."""
+    bad = tmp_path / "m.toml"
+    bad.write_bytes(b"\xff")
+    with pytest.raises(ScalecalcError, match=r"models file .*m\.toml is not UTF-8 text \(a bad byte"):
+        catalogue.read_file(bad)

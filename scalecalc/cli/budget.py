@@ -16,11 +16,15 @@ from scalecalc.cli.app import (
     PriceOption,
     app,
     examples,
-    training_hardware,
     write,
 )
 from scalecalc.errors import ScalecalcError
 from scalecalc.quantities import parse_quantity
+
+# --precision, for every command that takes --gpu (planning commands may import it from here).
+PrecisionOption = Annotated[str | None, typer.Option(
+    "--precision", metavar="NAME", help="Which peak of --gpu: bf16 (default) or fp8 (dense figures; "
+    "scalecalc hardware lists both).", rich_help_panel="Hardware")]
 
 
 def _limit(help: str, metavar: str = "NUMBER") -> Any:
@@ -44,6 +48,9 @@ def check(
                                                "and their limits (examples/plan.toml).")] = None,
     params: Annotated[str | None, typer.Option(metavar="SIZE", help="Model size N of the planned run, "
                                                "e.g. 7B.")] = None,
+    model: Annotated[str | None, typer.Option(metavar="NAME", help="A catalogue model instead of --params "
+                                              "(scalecalc models lists them): its active parameters for "
+                                              "compute, all of them for memory.")] = None,
     tokens: Annotated[str | None, typer.Option(metavar="SIZE", help="Training tokens D of the planned "
                                                "run, e.g. 2T.")] = None,
     max_flops: _limit("Fail if the training compute 6·N·D exceeds this many FLOPs.", "FLOPS") = None,
@@ -53,6 +60,8 @@ def check(
     max_loss: _limit("Fail if the preset's predicted loss exceeds this (needs a preset with a law).") = None,
     min_tokens_per_param: _limit("Fail if D/N is below this (20 is Chinchilla's rule of thumb).") = None,
     max_tokens_per_param: _limit("Fail if D/N is above this.") = None,
+    max_gpus: _limit("Fail if the run uses more accelerators than this: --gpus, or without it the fewest "
+                     "whose memory holds the training state.", "INTEGER") = None,
     preset: Annotated[str | None, typer.Option("--preset", "-p", metavar="NAME", help="Preset for "
                                                "max_loss, a name or a .toml file "
                                                f"(default {preset_files.DEFAULT_PRESET}).")] = None,
@@ -61,9 +70,14 @@ def check(
     mfu: _shown_as(MfuOption, "NUMBER") = None,
     price: _shown_as(PriceOption, "NUMBER") = None,
     accelerators: _shown_as(AcceleratorsOption, "FILE") = None,
+    precision: PrecisionOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
-    """Check planned runs against budget limits: exit 0 if all pass, 1 if any fails, 2 on bad input."""
+    """Check planned runs against budget limits: exit 0 if all pass, 1 if any fails, 2 on bad input.
+
+    A run naming --gpu and --gpus must hold its training state (16 bytes per parameter, ZeRO-3) in
+    their memory; one that cannot is refused (exit 2) with the fewest accelerators that would do.
+    """
     from pathlib import Path
 
     from scalecalc import check as checks
@@ -71,12 +85,14 @@ def check(
     def results_of_plan() -> list[checks.CheckResult]:
         given = {"max_flops": max_flops, "max_gpu_hours": max_gpu_hours, "max_days": max_days,
                  "max_dollars": max_dollars, "max_loss": max_loss,
-                 "min_tokens_per_param": min_tokens_per_param, "max_tokens_per_param": max_tokens_per_param}
+                 "min_tokens_per_param": min_tokens_per_param, "max_tokens_per_param": max_tokens_per_param,
+                 "max_gpus": max_gpus}
         limits = {key: parse_quantity(value, "--" + key.replace("_", "-")) for key, value in given.items()
                   if value is not None}
         if plan is not None:
-            options = (("--params", params), ("--tokens", tokens), ("--preset", preset), ("--gpu", gpu),
-                       ("--gpus", gpus), ("--mfu", mfu), ("--price", price))
+            options = (("--params", params), ("--model", model), ("--tokens", tokens), ("--preset", preset),
+                       ("--gpu", gpu), ("--gpus", gpus), ("--mfu", mfu), ("--price", price),
+                       ("--precision", precision))
             inline = [name for name, value in options if value is not None] + \
                 ["--" + key.replace("_", "-") for key in limits]
             if inline:
@@ -85,13 +101,23 @@ def check(
             # --accelerators is a catalogue, not a run setting: the plan's runs may name its entries.
             runs = checks.read_plan(Path(plan), accelerators)
         else:
-            if params is None or tokens is None:
-                raise ScalecalcError("give a plan file, or the run as --params and --tokens with limits "
-                                     "such as --max-flops 1e23.")
-            hardware = training_hardware(gpu, gpus, mfu, price, accelerators)
-            size, count = parse_quantity(params, "--params"), parse_quantity(tokens, "--tokens")
+            if params is not None and model is not None:
+                raise ScalecalcError("--model names a catalogue model, whose size is known; give --model "
+                                     "or --params, not both.")
+            if (params is None and model is None) or tokens is None:
+                raise ScalecalcError("give a plan file, or the run as --params and --tokens (or --model and "
+                                     "--tokens) with limits such as --max-flops 1e23.")
+            from scalecalc import hardware as accelerator_files
+
+            hardware = accelerator_files.from_settings(gpu, gpus, mfu, price, accelerators, precision)
+            total = None
+            if model is not None:
+                size, total = checks.catalogue_params(model)
+            else:
+                size = parse_quantity(params, "--params")
+            count = parse_quantity(tokens, "--tokens")
             law = preset_files.load(preset or preset_files.DEFAULT_PRESET)
-            runs = [checks.inline_run(size, count, law, hardware, limits)]
+            runs = [checks.inline_run(size, count, law, hardware, limits, model, total)]
         return [result for run in runs for result in checks.evaluate(run)]
 
     try:
@@ -116,12 +142,14 @@ def hardware(
     accelerators: _shown_as(AcceleratorsOption, "FILE") = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
-    """The accelerator catalogue: dense 16-bit peak FLOP/s and sources, for --gpu."""
+    """The accelerator catalogue for --gpu: dense BF16 and FP8 peak FLOP/s, memory, and sources."""
     from pathlib import Path
 
     from scalecalc import hardware as catalogue
-    from scalecalc.hardware import AcceleratorInfo
 
     entries = catalogue.catalogue(Path(accelerators) if accelerators else None)
-    records = [AcceleratorInfo(key, item.name, item.peak_flops, item.source) for key, item in entries.items()]
-    write(records, format, title="Accelerators (use with --gpu NAME)", transpose=False)
+    # A person's table keeps to 80 columns; CSV and JSON carry each figure's source as well.
+    table = format == OutputFormat.table
+    records = [catalogue.summary(item, with_source=not table) for item in entries.values()]
+    title = "Accelerators (use with --gpu NAME; --format csv adds each figure's source)"
+    write(records, format, title=title if table else "Accelerators", transpose=False)

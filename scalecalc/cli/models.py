@@ -10,11 +10,9 @@ import typer
 
 from scalecalc.cli.app import FormatOption, OutputFormat, app, write
 from scalecalc.errors import ScalecalcError
-from scalecalc.quantities import parse_quantity
 
 MAX_GPUS = 10_000_000
 MAX_MICRO_BATCH = 1_000_000
-MAX_GPU_MEMORY_GB = 1e6
 
 ModelsFileOption = Annotated[str | None, typer.Option(
     "--models", metavar="FILE", help="A TOML file adding or replacing catalogue models (same shape as "
@@ -74,8 +72,15 @@ def model_command(
     gpus: Annotated[int | None, typer.Option(metavar="INTEGER", help="Data-parallel GPUs sharing the "
                                              "training state: adds ZeRO 1-3 per GPU.",
                                              rich_help_panel="Memory")] = None,
+    gpu: Annotated[str | None, typer.Option(metavar="NAME", help="Accelerator whose memory the catalogue "
+                                            "gives (scalecalc hardware lists them): adds the fewest that "
+                                            "hold the state.", rich_help_panel="Memory")] = None,
+    accelerators: Annotated[str | None, typer.Option(metavar="FILE", help="A TOML file adding or replacing "
+                                                     "accelerators, for --gpu.",
+                                                     rich_help_panel="Memory")] = None,
     gpu_memory: Annotated[str | None, typer.Option(metavar="NUMBER", help="Memory of one accelerator in "
-                                                   "GB, e.g. 80: adds the fewest that hold the state.",
+                                                   "GB, e.g. 80: adds the fewest that hold the state "
+                                                   "(overrides --gpu's).",
                                                    rich_help_panel="Memory")] = None,
     state_bytes: Annotated[int, typer.Option(metavar="INTEGER", help="Training-state bytes per parameter: "
                                              "16 (bf16 Adam), 18 (fp32 gradients) or 20.",
@@ -108,12 +113,7 @@ def model_command(
         _check_range("--gpus", gpus, MAX_GPUS)
     if state_bytes not in memory.STATE_BYTES:
         raise ScalecalcError(f"--state-bytes: {state_bytes} is not one of 16, 18 or 20 bytes per parameter.")
-    memory_gb = None
-    if gpu_memory is not None:
-        memory_gb = parse_quantity(gpu_memory, "--gpu-memory")
-        if memory_gb > MAX_GPU_MEMORY_GB:
-            raise ScalecalcError(f"--gpu-memory: {gpu_memory} GB is above the bound of {MAX_GPU_MEMORY_GB:g} "
-                                 "GB; give one accelerator's memory in GB, such as 80.")
+    accelerator, memory_gb = _gpu_memory(gpu, accelerators, gpu_memory)
     if given:
         arch, name = _shape(given, seq_len), "custom"
     else:
@@ -121,7 +121,7 @@ def model_command(
         if seq_len is not None:
             arch = _with_seq_len(arch, seq_len)
     record = report.describe(arch, name, micro_batch=micro_batch, gpus=gpus, gpu_memory_gb=memory_gb,
-                             state_bytes=state_bytes)
+                             state_bytes=state_bytes, accelerator=accelerator)
     write([record], format, title="Model", transpose=True)
 
 
@@ -136,6 +136,25 @@ def models_command(
 
     write(report.listing(catalogue.load(models).values()), format,
           title="Trained models (use with --model NAME)", transpose=False)
+
+
+def _gpu_memory(gpu: str | None, accelerators: str | None,
+                gpu_memory: str | None) -> tuple[str | None, float | None]:
+    """(accelerator, GB of one): --gpu-memory when given, else --gpu's memory from the catalogue."""
+    if gpu is None and accelerators is not None:
+        raise ScalecalcError("--accelerators adds to the catalogue that --gpu NAME reads; give --gpu too.")
+    if gpu is None and gpu_memory is None:
+        return None, None
+    from scalecalc import hardware
+
+    memory_gb = None if gpu_memory is None else hardware.parse_memory(gpu_memory, "--gpu-memory")
+    if gpu is None:
+        return None, memory_gb
+    part = hardware.find(gpu, accelerators)
+    if memory_gb is None:
+        part.memory_bytes()  # a part without a memory figure: the message asks for --gpu-memory
+        memory_gb = part.memory_gb
+    return part.key, memory_gb
 
 
 def _check_range(option: str, value: int, bound: int) -> None:

@@ -46,7 +46,9 @@ class ModelReport:
                                                        "layer input only), GB")
     kv_cache_bytes_per_token: Value = record_field(
         "number", "inference KV cache per token of context, 16-bit")
-    gpu_memory_gb: Value = record_field("number", "memory of one accelerator (--gpu-memory), GB")
+    accelerator: str | None = record_field("text", "accelerator whose memory is used (--gpu)", optional=True)
+    gpu_memory_gb: Value = record_field("number", "memory of one accelerator (--gpu-memory, or --gpu's from "
+                                        "the catalogue), GB")
     min_gpus: Value = record_field("number", "fewest such accelerators that hold the training state under "
                                    "ZeRO-3 (activations not included)")
 

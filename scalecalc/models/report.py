@@ -15,8 +15,10 @@ if TYPE_CHECKING:  # a config file's answer never loads the catalogue
 
 
 def describe(arch: Architecture, name: str, *, micro_batch: int = 1, gpus: int | None = None,
-             gpu_memory_gb: float | None = None, state_bytes: int = 16) -> ModelReport:
-    """Everything `scalecalc model` reports about one architecture."""
+             gpu_memory_gb: float | None = None, state_bytes: int = 16,
+             accelerator: str | None = None) -> ModelReport:
+    """Everything `scalecalc model` reports about one architecture; `accelerator` names the part
+    whose memory `gpu_memory_gb` is."""
     counted = count(arch)
     per_token = {convention: flops.per_token(arch, convention, counted) for convention in flops.CONVENTIONS}
     total = counted.total
@@ -38,7 +40,8 @@ def describe(arch: Architecture, name: str, *, micro_batch: int = 1, gpus: int |
         activation_gb_per_layer=activations["none"],
         activation_gb_per_layer_selective=activations["selective"],
         activation_gb_per_layer_full=activations["full"],
-        kv_cache_bytes_per_token=memory.kv_cache_bytes_per_token(arch), gpu_memory_gb=gpu_memory_gb,
+        kv_cache_bytes_per_token=memory.kv_cache_bytes_per_token(arch), accelerator=accelerator,
+        gpu_memory_gb=gpu_memory_gb,
         min_gpus=fewest)
 
 
