@@ -65,8 +65,14 @@ def _last_place(shown: str) -> float:
     return 10.0 ** (int(exponent or 0) - decimals)
 
 
+def _layout(text: str) -> str:
+    """Text between numbers with its padding and rules collapsed: a column one digit wider (0.4132
+    for 0.41317, say) moves spaces and box lines, not what the output says."""
+    return re.sub(r"([ ─━═-])\1+", r"\1", text)
+
+
 def assert_same_output(actual: str, shown: str, rel: float = 1e-9) -> None:
-    assert NUMBER.split(actual) == NUMBER.split(shown)
+    assert [_layout(part) for part in NUMBER.split(actual)] == [_layout(part) for part in NUMBER.split(shown)]
     for got, expected in zip(NUMBER.findall(actual), NUMBER.findall(shown), strict=True):
         tolerance = max(rel * abs(float(expected)), _last_place(expected))
         assert math.isclose(float(got), float(expected), rel_tol=0, abs_tol=tolerance * 1.000001), \
@@ -95,8 +101,9 @@ def test_comparison_tolerates_last_digits_only() -> None:
     [pytest.param(command, shown, id=f"{path.name}:{line}")
      for path in DOCUMENTS for command, shown, line in examples(path)])
 def test_documented_example_output_is_current(command: str, shown: str) -> None:
-    # A bootstrap's refits agree across machines to about four figures, not to the last digit.
-    rel = 1e-3 if "--bootstrap" in command else 1e-9
+    # A fit stops where L-BFGS's tolerances say, which moves with the NumPy release in the eighth
+    # figure; a bootstrap's refits agree across machines to about four figures.
+    rel = 1e-3 if "--bootstrap" in command else 1e-6 if command.startswith("scalecalc fit") else 1e-9
     assert_same_output(run_example(command), shown, rel)
 
 
