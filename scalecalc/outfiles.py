@@ -51,13 +51,16 @@ def check_target(name: str, *, force: bool = False, option: str = "--out",
     if name.endswith(("/", os.sep)) or path.is_dir():
         raise ScalecalcError(f"{option}: {name} is a folder; give the name of a file inside it.")
     if suffixes and path.suffix.lower() not in suffixes:
-        ends = f"ends in {path.suffix}" if path.suffix else "has no extension"
+        ends = (f"ends in {path.suffix}" if path.suffix else "has no name before its extension"
+                if path.name.lower() in suffixes else "has no extension")
         raise ScalecalcError(f"{option}: {name} {ends}; end it in {_either(suffixes)}, which chooses "
                              "the format.")
     real = _real(path)
     if not real.parent.is_dir():
-        problem = "is not a folder" if real.parent.exists() else "does not exist"
-        raise ScalecalcError(f"{option}: the folder {real.parent} {problem}; create it or choose another.")
+        if real.parent.exists():
+            raise ScalecalcError(f"{option}: {real.parent} is a file, not a folder; choose another path.")
+        raise ScalecalcError(f"{option}: the folder {real.parent} does not exist; create it or choose "
+                             "another.")
     if path.exists() or path.is_symlink():
         if not force:
             raise ScalecalcError(f"{option}: {name} already exists; add --force to replace it, "

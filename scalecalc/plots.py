@@ -11,6 +11,8 @@ well as by colour, and text drawn over colour has a light outline.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,7 @@ DPI = 150
 # nothing; these spans hold every published fit with room to extrapolate.
 FLOPS_BOUNDS = (1e6, 1e40)
 COUNT_BOUNDS = (1.0, 1e18)  # parameters and tokens
-LOSS_BOUNDS = (1e-6, 1e3)  # nats per token
+LOSS_BOUNDS = (1e-6, 1e6)  # nats per token
 MAX_BUDGETS = 12  # iso-FLOP curves in one figure: beyond a dozen the colours run together
 MAX_PER_DECADE = 100
 # One (dash pattern, marker) per preset, so presets differ without colour; this many at most.
@@ -95,6 +97,28 @@ def check_runs(runs: Runs) -> Runs:
     return runs
 
 
+def _drawable(values: Any, preset: Preset, what: str, bounds: tuple[float, float] | None = None
+              ) -> np.ndarray:
+    """Values a log axis can take (and within `bounds`); a law whose numbers overflow, vanish or leave
+    the bounds here is an error."""
+    array = np.asarray(values, dtype=float)
+    low, high = bounds or (0.0, np.inf)
+    if not np.all(np.isfinite(array) & (array > low) & (array <= high)):
+        problem = "that overflow or vanish" if bounds is None else f"outside {short(low)} to {short(high)}"
+        raise ScalecalcError(f"preset {preset.name} gives {what} {problem} here, so there is nothing to "
+                             "draw; check its coefficients (--set) or the ranges asked for.")
+    return array
+
+
+def _quiet(draw: Callable[..., Any]) -> Callable[..., Any]:
+    """NumPy's overflow warnings would reach stderr as noise; `_drawable` checks the numbers instead."""
+    @functools.wraps(draw)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return draw(*args, **kwargs)
+    return run
+
+
 def label(preset: Preset) -> str:
     """Legend text: the preset and who published it."""
     return f"{preset.name} ({preset.citation.split(',')[0]})"
@@ -112,6 +136,7 @@ def _outlined(width: float = OUTLINE) -> list[Any]:
     return [patheffects.withStroke(linewidth=width, foreground="white")]
 
 
+@_quiet
 def isoflop(presets: list[Preset], budgets: np.ndarray) -> Any:
     """Loss against N along each iso-FLOP line, the optimum marked (Hoffmann et al. Figure 3).
 
@@ -127,14 +152,16 @@ def isoflop(presets: list[Preset], budgets: np.ndarray) -> Any:
     colors = colormaps["viridis"](np.linspace(0.05, 0.85, len(budgets)))
     spread = np.logspace(-1.5, 1.5, 300)
     for (dashes, marker), preset in zip(STYLES, presets, strict=False):
-        best_n, best_d = solve.allocate(preset, budgets)
+        best_n, best_d = (_drawable(v, preset, "optimal sizes") for v in solve.allocate(preset, budgets))
         for color, budget, n_opt, d_opt in zip(colors, budgets, best_n, best_d, strict=True):
             sizes = n_opt * spread
-            axes.plot(sizes, preset.law.loss(sizes, budget / (preset.flops_per_param_token * sizes)),
-                      color=color, linestyle=dashes, linewidth=1.6)
+            loss = preset.law.loss(sizes, budget / (preset.flops_per_param_token * sizes))
+            axes.plot(sizes, _drawable(loss, preset, "losses (nats per token)", LOSS_BOUNDS), color=color,
+                      linestyle=dashes, linewidth=1.6)
             axes.plot(n_opt, preset.law.loss(n_opt, d_opt), marker=marker, color=color,
                       markeredgecolor="black", markersize=6.5, zorder=3)
     axes.set_xscale("log")
+    axes.ticklabel_format(axis="y", useOffset=False)
     axes.set_xlabel("model size N (parameters)")
     axes.set_ylabel("predicted loss (nats per token)")
     axes.set_title("Iso-FLOP curves; markers show the compute-optimal N")
@@ -164,6 +191,7 @@ def _inside(preset: Preset, params: np.ndarray, tokens: np.ndarray, flops: np.nd
     return inside
 
 
+@_quiet
 def frontier(presets: list[Preset], budgets: np.ndarray) -> Any:
     """N_opt and D_opt against C for each preset: solid inside its fitted range, dashed outside,
     dotted all along for a preset that states no range. Each preset has a colour and a marker."""
@@ -179,8 +207,7 @@ def frontier(presets: list[Preset], budgets: np.ndarray) -> Any:
     preset_keys = []
     for index, (color, preset) in enumerate(zip(colors, presets, strict=True)):
         marker = STYLES[index][1]
-        params, tokens = (np.where(np.isfinite(v) & (v > 0), v, np.nan)  # log axes take neither
-                          for v in solve.allocate(preset, budgets))
+        params, tokens = (_drawable(v, preset, "optimal sizes") for v in solve.allocate(preset, budgets))
         inside = _inside(preset, params, tokens, budgets)
         unstated |= inside is None
         marks = dict(marker=marker, markevery=(index * step // len(presets), step), markersize=5.5,
@@ -232,6 +259,7 @@ def _clearest(points: np.ndarray, obstacles: list[np.ndarray], margin: tuple[flo
     return int(np.argmax(score))
 
 
+@_quiet
 def contour(preset: Preset, params_range: tuple[float, float], tokens_range: tuple[float, float]) -> Any:
     """Loss contours over (N, D), with iso-FLOP lines and the compute-optimal path.
 
@@ -245,8 +273,12 @@ def contour(preset: Preset, params_range: tuple[float, float], tokens_range: tup
     sizes = np.logspace(*np.log10(params_range), 240)
     counts = np.logspace(*np.log10(tokens_range), 240)
     grid_n, grid_d = np.meshgrid(sizes, counts)
-    loss = preset.law.loss(grid_n, grid_d)
+    loss = _drawable(preset.law.loss(grid_n, grid_d), preset, "losses (nats per token)",
+                     LOSS_BOUNDS)
     levels = np.unique(np.quantile(loss, np.linspace(0.02, 0.98, 14)))
+    if levels.size < 2:
+        raise ScalecalcError(f"preset {preset.name} predicts the same loss all over this range, so there "
+                             "are no contours to draw; check its coefficients or widen the ranges.")
     filled = axes.contourf(grid_n, grid_d, loss, levels=levels, cmap="magma_r", extend="both")
     lines = axes.contour(grid_n, grid_d, loss, levels=levels, colors="0.15", linewidths=0.5, alpha=0.5)
     figure.colorbar(filled, ax=axes, label="predicted loss (nats per token)", format="%.2f")
@@ -254,7 +286,7 @@ def contour(preset: Preset, params_range: tuple[float, float], tokens_range: tup
     c0 = preset.flops_per_param_token
     low, high = c0 * params_range[0] * tokens_range[0], c0 * params_range[1] * tokens_range[1]
     budgets = np.logspace(np.log10(low), np.log10(high), 200)
-    path_n, path_d = solve.allocate(preset, budgets)
+    path_n, path_d = (_drawable(v, preset, "optimal sizes") for v in solve.allocate(preset, budgets))
     axes.plot(path_n, path_d, color="cyan", linewidth=2.2,
               path_effects=[patheffects.Stroke(linewidth=4.2, foreground="black"), patheffects.Normal()])
     decades = np.arange(np.ceil(np.log10(low)), np.floor(np.log10(high)) + 1)
@@ -312,6 +344,7 @@ def _groups(flops: np.ndarray, per_decade: int = 3) -> np.ndarray:
     return np.unique(bins, return_inverse=True)[1]
 
 
+@_quiet
 def fit_diagnostics(result: Fit, ci: float = 95) -> Any:
     """Observed against predicted loss, the residuals, and the fitted iso-FLOP curves."""
     from matplotlib import colormaps
@@ -320,6 +353,9 @@ def fit_diagnostics(result: Fit, ci: float = 95) -> Any:
 
     runs, law = check_runs(result.runs), result.law
     predicted = law.loss(runs.params, runs.tokens)
+    if not np.all(np.isfinite(predicted) & (predicted > 0)):
+        raise ScalecalcError("the law predicts losses that overflow or vanish at these runs, so there is "
+                             "nothing to draw; check the law's coefficients.")
     figure = _figure(WIDE)
     scatter, residuals, curves = figure.subplots(1, 3)
     groups = _groups(runs.flops)
@@ -330,6 +366,8 @@ def fit_diagnostics(result: Fit, ci: float = 95) -> Any:
     scatter.scatter(predicted, runs.loss, s=14, c=colors[groups], edgecolors="none")
     span = [min(predicted.min(), runs.loss.min()), max(predicted.max(), runs.loss.max())]
     scatter.plot(span, span, color="0.3", linewidth=1, linestyle="--", label="observed = predicted")
+    for axes in (scatter, curves):
+        axes.ticklabel_format(axis="y", useOffset=False)
     scatter.set_xlabel("predicted loss (nats per token)")
     scatter.set_ylabel("observed loss (nats per token)")
     scatter.set_title(f"{len(runs)} runs: RMSE of ln L {result.rmse_log_loss:.4f}", fontsize=10)

@@ -159,12 +159,13 @@ def plot_contour(
     if preset and (len(preset) > 1 or "all" in preset):
         raise ScalecalcError("--preset: plot contour draws one preset; give a single name, not "
                              f"{' and '.join(preset) if len(preset) > 1 else 'all'}.")
-    spans = [_span(text, name, plots.COUNT_BOUNDS, what) for text, name, what
-             in ((params, "--params", "parameter counts"), (tokens, "--tokens", "token counts"))]
-    for (low, high), name in zip(spans, ("--params", "--tokens"), strict=True):
+    spans = []
+    for text, name, what in ((params, "--params", "parameter counts"), (tokens, "--tokens", "token counts")):
+        low, high = _span(text, name, plots.COUNT_BOUNDS, what)
         if high < 10 * low:
-            raise ScalecalcError(f"{name}: {plots.short(low)}:{plots.short(high)} is too narrow to draw; "
+            raise ScalecalcError(f"{name}: {text} spans less than a factor of 10, too narrow for contours; "
                                  "make HIGH at least 10 times LOW.")
+        spans.append((low, high))
     (chosen,) = load_presets(preset, need_law=True, overrides=set_)
     _finish(plots.contour(chosen, *spans), path, force)
 
