@@ -39,12 +39,12 @@ PresetsOption = Annotated[list[str] | None, typer.Option(
     f"compare (at most 10). Default: {preset_files.DEFAULT_PRESET}.")]
 
 
-def _start(kind: str, out: str | None, force: bool) -> Any:
-    """matplotlib present and --out acceptable: checked first, before any drawing."""
+def _plots() -> Any:
+    """scalecalc.plots, once matplotlib is known to be there."""
     from scalecalc import plots
 
     plots.require_matplotlib()
-    return plots.target(out, kind, force)
+    return plots
 
 
 def _finish(figure: Any, path: Any, force: bool) -> None:
@@ -87,10 +87,16 @@ def _budgets(text: str, per_decade: int | None, least: int, most: int | None) ->
     return budgets
 
 
-def _law_presets(specs: list[str] | None, overrides: list[str] | None) -> Any:
+def _presets(specs: list[str] | None, overrides: list[str] | None, need_law: bool = True) -> Any:
+    """The presets, at most as many as a figure can tell apart. Coefficients from --set can overflow
+    the closed-form allocation; the figure then says so in one sentence, so NumPy's warning is kept
+    off stderr."""
+    import numpy as np
+
     from scalecalc import plots
 
-    return plots.check_presets(load_presets(specs, need_law=True, overrides=overrides))
+    with np.errstate(all="ignore"):
+        return plots.check_presets(load_presets(specs, need_law=need_law, overrides=overrides))
 
 
 @plot_app.command("isoflop", epilog="Example: scalecalc plot isoflop --flops 1e20,1e21,1e22 "
@@ -105,11 +111,11 @@ def plot_isoflop(
     force: ForceOption = False,
 ) -> None:
     """Loss against N along iso-FLOP lines, the optimum marked (Chinchilla's Figure 3)."""
-    from scalecalc import plots
-
-    path = _start("isoflop", out, force)
+    plots = _plots()
     budgets = _budgets(flops, None, 1, plots.MAX_BUDGETS)
-    _finish(plots.isoflop(_law_presets(preset, set_), budgets), path, force)
+    chosen = _presets(preset, set_)
+    path = plots.target(out, "isoflop", force)  # after the cheap checks, before the drawing
+    _finish(plots.isoflop(chosen, budgets), path, force)
 
 
 @plot_app.command("frontier", epilog="Example: scalecalc plot frontier --flops 1e18:1e26 --preset chinchilla "
@@ -129,13 +135,12 @@ def plot_frontier(
 ) -> None:
     """N_opt and D_opt against C for one or more presets (all built-in ones by default), each fitted
     range marked: solid inside it, dashed outside, dotted where a preset states none."""
-    from scalecalc import plots
-
-    path = _start("frontier", out, force)
+    plots = _plots()
     if per_decade is not None and ":" not in flops:
         raise ScalecalcError("--per-decade goes with a range such as --flops 1e18:1e26, not a list.")
     budgets = _budgets(flops, (8 if per_decade is None else per_decade) if ":" in flops else None, 2, None)
-    chosen = plots.check_presets(load_presets(preset or ["all"], overrides=set_))
+    chosen = _presets(preset or ["all"], set_, need_law=False)
+    path = plots.target(out, "frontier", force)
     _finish(plots.frontier(chosen, budgets), path, force)
 
 
@@ -153,9 +158,7 @@ def plot_contour(
     force: ForceOption = False,
 ) -> None:
     """Loss contours over (N, D), with iso-FLOP lines and the compute-optimal path."""
-    from scalecalc import plots
-
-    path = _start("contour", out, force)
+    plots = _plots()
     if preset and (len(preset) > 1 or "all" in preset):
         raise ScalecalcError("--preset: plot contour draws one preset; give a single name, not "
                              f"{' and '.join(preset) if len(preset) > 1 else 'all'}.")
@@ -166,7 +169,8 @@ def plot_contour(
             raise ScalecalcError(f"{name}: {text} spans less than a factor of 10, too narrow for contours; "
                                  "make HIGH at least 10 times LOW.")
         spans.append((low, high))
-    (chosen,) = load_presets(preset, need_law=True, overrides=set_)
+    (chosen,) = _presets(preset, set_)
+    path = plots.target(out, "contour", force)
     _finish(plots.contour(chosen, *spans), path, force)
 
 
@@ -192,22 +196,22 @@ def plot_fit(
     from dataclasses import replace
 
     from scalecalc import fit as fitting
-    from scalecalc import plots
     from scalecalc.laws import ChinchillaLaw
 
-    path = _start("fit", out, force)
+    plots = _plots()
     if bootstrap and not 2 <= bootstrap <= MAX_BOOTSTRAP:
         raise ScalecalcError(f"--bootstrap: give from 2 to {MAX_BOOTSTRAP:,} resamples (or 0 for none).")
     if seed is not None and seed < 0:
         raise ScalecalcError("--seed: give a whole number, 0 or more.")
+    if preset is not None and bootstrap:
+        raise ScalecalcError("--bootstrap refits the runs; with --preset the band comes from the "
+                             "preset's own draws, so drop one of them.")
     data = plots.check_runs(load_runs(runs_file, columns, drop_highest_loss))
-    if preset is not None:
-        if bootstrap:
-            raise ScalecalcError("--bootstrap refits the runs; with --preset the band comes from the "
-                                 "preset's own draws, so drop one of them.")
-        law = preset_files.load(preset)
-        if not isinstance(law.law, ChinchillaLaw):
-            raise ScalecalcError(f"preset {law.name} has no Chinchilla-form law to draw through the runs.")
+    law = None if preset is None else preset_files.load(preset)
+    if law is not None and not isinstance(law.law, ChinchillaLaw):
+        raise ScalecalcError(f"preset {law.name} has no Chinchilla-form law to draw through the runs.")
+    path = plots.target(out, "fit", force)  # before the fit, which can take a while
+    if law is not None:
         from scalecalc import uncertainty
 
         draws = uncertainty.coefficient_draws(law) if law.has_uncertainty else None
