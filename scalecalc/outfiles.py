@@ -47,6 +47,14 @@ def check_target(name: str, *, force: bool = False, option: str = "--out",
         raise ScalecalcError(f"{option}: the file name contains a NUL byte; give a plain file name.")
     if name == "-":
         raise ScalecalcError(f"{option}: '-' (standard output) cannot take this file; give a file name.")
+    try:
+        return _check(name, force, option, suffixes)
+    except OSError as error:  # a name too long, a folder that cannot be searched
+        raise ScalecalcError(f"{option}: cannot use {name} ({error.strerror or error}); "
+                             f"{_hint(error)}.") from None
+
+
+def _check(name: str, force: bool, option: str, suffixes: tuple[str, ...]) -> Path:
     path = Path(name)
     if name.endswith(("/", os.sep)) or path.is_dir():
         raise ScalecalcError(f"{option}: {name} is a folder; give the name of a file inside it.")
@@ -96,9 +104,8 @@ def write(path: Path, fill: Callable[[BinaryIO], None], *, force: bool = False) 
             _place_new(temporary, target, path)
         temporary = None
     except OSError as error:
-        reason = error.strerror or str(error)
-        hint = _HINTS.get(error.errno or 0, "check the path")
-        raise ScalecalcError(f"cannot write {path} ({reason}); nothing was written, so {hint}.") from None
+        raise ScalecalcError(f"cannot write {path} ({error.strerror or error}); nothing was written, so "
+                             f"{_hint(error)}.") from None
     finally:
         if temporary is not None:
             with contextlib.suppress(OSError):  # cleaning up must not hide the first error
@@ -124,6 +131,10 @@ def _place_new(temporary: str, target: Path, shown: Path) -> None:
         os.replace(temporary, target)
         return
     os.unlink(temporary)
+
+
+def _hint(error: OSError) -> str:
+    return _HINTS.get(error.errno or 0, "check the path")
 
 
 def _either(suffixes: tuple[str, ...]) -> str:

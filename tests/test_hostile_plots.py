@@ -302,6 +302,7 @@ def test_help_bounds_agree_with_the_drawing_code(run_inprocess) -> None:
         (("plot", "isoflop", "--out", "figure.jpg"), "ends in .jpg; end it in .png, .svg or .pdf"),
         (("plot", "isoflop", "--out", "figure"), "has no extension"),
         (("plot", "isoflop", "--out", ".png"), "has no name before its extension"),
+        (("plot", "isoflop", "--out", "a" * 300 + ".png"), "(File name too long); choose a shorter name"),
     ],
 )
 def test_other_bad_options(run_inprocess, tmp_path, monkeypatch, args, gist) -> None:
