@@ -318,6 +318,14 @@ def test_plot_fit_bounds(run_inprocess, tmp_path, args, gist) -> None:
     _refused(run_inprocess("plot", "fit", str(runs), *args, "--out", str(tmp_path / "f.png")), gist)
 
 
+def test_plot_fit_never_replaces_its_own_runs_file(run_inprocess, tmp_path) -> None:
+    runs = _runs_csv(tmp_path / "runs.png")  # a CSV with an odd name is still an input
+    before = runs.read_bytes()
+    result = run_inprocess("plot", "fit", str(runs), "--out", str(runs), "--force")
+    _refused(result, "is the runs file itself")
+    assert runs.read_bytes() == before
+
+
 def test_a_pipe_is_never_replaced_even_with_force(run_inprocess, tmp_path) -> None:
     fifo = tmp_path / "pipe.png"
     os.mkfifo(fifo)

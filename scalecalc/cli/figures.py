@@ -211,6 +211,9 @@ def plot_fit(
     if law is not None and not isinstance(law.law, ChinchillaLaw):
         raise ScalecalcError(f"preset {law.name} has no Chinchilla-form law to draw through the runs.")
     path = plots.target(out, "fit", force)  # before the fit, which can take a while
+    if runs_file != "-" and path.exists() and path.samefile(runs_file):
+        raise ScalecalcError(f"--out: {out} is the runs file itself, which is never replaced; choose "
+                             "another name.")
     if law is not None:
         from scalecalc import uncertainty
 
