@@ -101,7 +101,7 @@ def test_default_name_is_used_and_printed(run_inprocess, tmp_path: Path,
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("plot", "isoflop", "--out", "figure.jpg"), "should end in .png, .svg or .pdf"),
+        (("plot", "isoflop", "--out", "figure.jpg"), "end it in .png, .svg or .pdf"),
         (("plot", "isoflop", "--out", "no/such/folder/f.png"), "does not exist"),
         (("plot", "isoflop", "-p", "chinchilla-approach1"), "no loss law"),
         (("plot", "contour", "--params", "1e12:1e8"), "backwards"),
