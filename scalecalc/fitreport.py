@@ -172,15 +172,15 @@ def preset_document(fit: Fit, name: str) -> dict[str, Any]:
 
 
 def save_preset(fit: Fit, path: Path, force: bool) -> None:
-    """Write the preset, after loading it back as --preset would; never over a file unless asked."""
+    """Write the preset, after loading it back as --preset would; never over a file unless asked,
+    never half-written (scalecalc.outfiles)."""
     import tomllib
 
     import tomli_w
 
+    from scalecalc import outfiles
     from scalecalc.presets import from_mapping
 
-    if path.exists() and not force:
-        raise ScalecalcError(f"--save: {path} exists; choose another name or add --force to replace it.")
     text = tomli_w.dumps(preset_document(fit, path.stem))
     try:
         from_mapping(tomllib.loads(text), path)
@@ -188,11 +188,4 @@ def save_preset(fit: Fit, path: Path, force: bool) -> None:
         reason = str(error).removeprefix(f"preset file {path}: ").rstrip(".")
         raise ScalecalcError(f"--save: nothing written, because scalecalc would refuse this fit as a "
                              f"preset ({reason}).") from None
-    try:
-        with open(path, "w" if force else "x", encoding="utf-8") as handle:
-            handle.write(text)
-    except FileExistsError:
-        raise ScalecalcError(f"--save: {path} exists; choose another name or add --force to replace it.") \
-            from None
-    except OSError as error:
-        raise ScalecalcError(f"--save: cannot write {path} ({error.strerror}).") from None
+    outfiles.write_text(path, text, force=force)

@@ -105,23 +105,18 @@ def _non_empty(text: str | None, option: str, example: str) -> str | None:
 
 
 def _save_target(save: str | None, runs_file: str, force: bool) -> Any:
-    """The preset file to write, checked before the slow part: a .toml name, in a folder that exists,
-    not the runs file itself, not an existing file without --force."""
+    """The preset file to write, checked before the slow part (scalecalc.outfiles: a .toml name in a
+    writable folder, not an existing file without --force), and not the runs file itself."""
     from pathlib import Path
+
+    from scalecalc import outfiles
 
     if _non_empty(save, "--save", "my-law.toml") is None:
         return None
-    target = Path(save).expanduser()
-    if target.suffix != ".toml":
-        raise ScalecalcError(f"--save: {save!r} does not end in .toml; name the preset file like "
-                             "my-law.toml, so that --preset reads it as a file.")
-    if not target.parent.is_dir():
-        raise ScalecalcError(f"--save: the folder {target.parent} does not exist; create it or choose "
-                             "another path.")
+    target = outfiles.check_target(str(Path(save).expanduser()), force=force, option="--save",
+                                   suffixes=(".toml",))
     if runs_file != "-" and target.exists() and target.resolve() == Path(runs_file).resolve():
         raise ScalecalcError(f"--save: {save} is the runs file being fitted; choose another name.")
-    if target.exists() and not force:
-        raise ScalecalcError(f"--save: {target} exists; choose another name or add --force to replace it.")
     return target
 
 
