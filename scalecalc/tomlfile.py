@@ -9,7 +9,6 @@ number, a list is not a string, a date is not a URL, and numbers are finite.
 from __future__ import annotations
 
 import math
-import stat
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -26,34 +25,10 @@ MAX_TEXT = 10_000  # characters in one string value
 
 def read(path: Path, kind: str) -> tuple[dict[str, Any], str]:
     """The parsed table and the text of a `kind` file ("preset", "plan", "accelerator")."""
-    shown = str(path) if len(str(path)) <= 200 else "..." + str(path)[-80:]  # keep the message one line
-    label = f"{kind} file {shown}"
-    try:
-        info = path.stat()  # before opening: opening a FIFO would wait for a writer
-    except OSError as error:
-        if isinstance(error, FileNotFoundError):
-            raise ScalecalcError(f"{label} does not exist; check the path.") from None
-        raise ScalecalcError(f"{label} cannot be read ({error.strerror}); check the path.") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise ScalecalcError(f"{label} is a directory; give the path of a TOML file.")
-    if not stat.S_ISREG(info.st_mode):
-        raise ScalecalcError(f"{label} is not a regular file (a device or pipe); give a TOML file.")
-    if info.st_size > MAX_BYTES:
-        raise ScalecalcError(f"{label} is {info.st_size:,} bytes, above the {MAX_BYTES:,}-byte limit "
-                             f"for {kind} files; check that it is the right file.")
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)  # the size may change between stat and read
-    except OSError as error:
-        raise ScalecalcError(f"{label} cannot be read ({error.strerror}); check the path.") from None
-    if len(raw) > MAX_BYTES:
-        raise ScalecalcError(f"{label} is above the {MAX_BYTES:,}-byte limit for {kind} files; "
-                             "check that it is the right file.")
-    try:
-        text = raw.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark, as Windows editors write
-    except UnicodeDecodeError as error:
-        raise ScalecalcError(f"{label} is not UTF-8 text (a bad byte at offset {error.start}); "
-                             "save it as UTF-8.") from None
+    from scalecalc import infiles
+
+    label = f"{kind} file {infiles.shown(path)}"
+    text = infiles.read_text(path, label, MAX_BYTES, "a TOML file")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

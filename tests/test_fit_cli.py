@@ -122,7 +122,7 @@ def test_many_bad_rows_are_counted(run_inprocess, tmp_path: Path) -> None:
 def test_fit_option_errors(run_inprocess, tmp_path: Path) -> None:
     runs_file = _write_runs(tmp_path / "runs.csv")
     cases = [
-        (("fit", str(tmp_path / "nope.csv")), "cannot read"),
+        (("fit", str(tmp_path / "nope.csv")), "does not exist"),
         (("fit", str(runs_file), "--grid", "huge"), "not a grid"),
         (("fit", str(runs_file), "--delta", "0"), "--delta"),
         (("fit", str(runs_file), "--ci", "150"), "--ci"),

@@ -128,7 +128,7 @@ def test_file_size_and_run_count_are_bounded(run_inprocess, tmp_path: Path, monk
     _refused(run_inprocess("fit", str(path)), "more than 20 runs")
     monkeypatch.setattr(runs, "MAX_FILE_BYTES", 2**20)
     big = _file(tmp_path, "params,tokens,loss\n" + "1e9,1e10,2.5\n" * 90_000, "big.csv")
-    _refused(run_inprocess("fit", str(big)), "larger than 1 MiB")
+    _refused(run_inprocess("fit", str(big)), "above the 1,048,576-byte limit")
 
 
 # 4. Silently wrong: NaN in JSON for a fit whose loss rises; presets that scalecalc then refuses.

@@ -105,7 +105,7 @@ def test_default_name_is_used_and_printed(run_inprocess, tmp_path: Path,
         (("plot", "isoflop", "--out", "no/such/folder/f.png"), "does not exist"),
         (("plot", "isoflop", "-p", "chinchilla-approach1"), "no loss law"),
         (("plot", "contour", "--params", "1e12:1e8"), "backwards"),
-        (("plot", "fit", "missing.csv"), "cannot read"),
+        (("plot", "fit", "missing.csv"), "does not exist"),
     ],
 )
 def test_plot_errors(run_inprocess, args, message) -> None:

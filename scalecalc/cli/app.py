@@ -121,26 +121,11 @@ def load_runs(name: str, columns: str | None, drop_highest_loss: int = 0,
 
 
 def _read_text(name: str, limit: int = 64 * 2**20) -> str:
-    """A text file (or standard input, for -) of at most `limit` bytes; a BOM is dropped."""
-    source = "standard input" if name == "-" else name
-    try:
-        if name == "-":
-            stream = getattr(sys.stdin, "buffer", None)
-            # A text-only stdin (a test's StringIO) has no bytes to check: read it as it is.
-            raw = stream.read(limit + 1) if stream is not None else sys.stdin.read(limit + 1).encode()
-        else:
-            with open(name, "rb") as handle:
-                raw = handle.read(limit + 1)
-    except OSError as error:
-        raise ScalecalcError(f"cannot read {name}: {error.strerror}; check the path.") from None
-    if len(raw) > limit:
-        raise ScalecalcError(f"{source} is larger than {limit // 2**20} MiB, the limit for a runs file; "
-                             "give one row per run and only the columns needed.")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ScalecalcError(f"{source} is not UTF-8 text (byte {error.start + 1} cannot be decoded); "
-                             "give the runs as a UTF-8 CSV file.") from None
+    """A runs file (or standard input, for -) of at most `limit` bytes, as text."""
+    from scalecalc import infiles
+
+    label = "standard input" if name == "-" else infiles.shown(name)
+    return infiles.read_text(name, label, limit, "a runs file (CSV)")
 
 
 def one_question(given: dict[str, str | None], hardware: Any,

@@ -3,7 +3,6 @@
 scalecalc.models is imported inside the commands, so other commands do not pay for it at start-up.
 """
 
-import sys
 from typing import Annotated, Any
 
 import typer
@@ -205,7 +204,4 @@ def _load(spec: str, models: str | None, from_catalogue: bool) -> tuple[Any, str
         raise ScalecalcError("--models adds to the catalogue; it does not go with a config file.")
     from scalecalc.models import config
 
-    if spec == "-":
-        data = sys.stdin.buffer.read(config.MAX_CONFIG_BYTES + 1)
-        return config.parse_config(data, "standard input"), "standard input"
-    return config.read_config(spec), spec
+    return config.read_config(spec), "standard input" if spec == "-" else spec

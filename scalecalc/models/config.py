@@ -56,27 +56,15 @@ KNOWN_TYPES = (*FAMILIES, *OTHER_TYPES)
 
 
 def read_config(path: str | Path) -> Architecture:
-    """An Architecture from a config.json on disk (bounded read; the file is never modified)."""
-    name = str(path)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)
-    except IsADirectoryError:
-        raise ScalecalcError(f"{name} is a directory; give the path of its config.json.") from None
-    except OSError as error:
-        raise ScalecalcError(f"cannot read {name}: {error.strerror}; check the path.") from None
-    return parse_config(data, name)
+    """An Architecture from a config.json on disk, or '-' for standard input."""
+    from scalecalc import infiles
+
+    source = "standard input" if str(path) == "-" else infiles.shown(path)
+    return parse_config(infiles.read_text(path, source, MAX_CONFIG_BYTES, "a config.json"), source)
 
 
-def parse_config(data: bytes, source: str) -> Architecture:
-    """An Architecture from the bytes of a config.json; `source` names it in messages."""
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ScalecalcError(f"{source} is larger than {MAX_CONFIG_BYTES:,} bytes, the most scalecalc "
-                             "reads as a config.json; give the model's config.json itself.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ScalecalcError(f"{source} is not UTF-8 text; give a config.json file.") from None
+def parse_config(text: str, source: str) -> Architecture:
+    """An Architecture from the text of a config.json; `source` names it in messages."""
     try:
         value = json.loads(text, object_pairs_hook=_no_repeats, parse_constant=_no_constants,
                            parse_int=_short_int)
