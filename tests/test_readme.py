@@ -26,6 +26,7 @@ DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 COMMAND = re.compile(r"^\$ (scalecalc .*)$")
 # A number as the outputs print it: 1e+24, 95860654045.68242, -0.5, the 4.68 of 4.68B. Digits
 # inside a word (H100, v5e, 2>/dev/null) are text.
+VOLATILE = re.compile(r"(starts_at_best\W+)\d+")
 NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![\d.])")
 
 
@@ -104,7 +105,12 @@ def test_documented_example_output_is_current(command: str, shown: str) -> None:
     # A fit stops where L-BFGS's tolerances say, which moves with the NumPy release in the eighth
     # figure; a bootstrap's refits agree across machines to about four figures.
     rel = 1e-3 if "--bootstrap" in command else 1e-6 if command.startswith("scalecalc fit") else 1e-9
-    assert_same_output(run_example(command), shown, rel)
+    actual = run_example(command)
+    if command.startswith("scalecalc fit"):
+        # How many of the starts end within 0.01% of the best is a count of near-ties, which moves
+        # with the optimizer's last digits (2 on NumPy 2.4, 4 on 1.26): compare it as a count.
+        actual, shown = (VOLATILE.sub(lambda m: m.group(1) + "n", text) for text in (actual, shown))
+    assert_same_output(actual, shown, rel)
 
 
 def test_python_page_examples_run() -> None:
