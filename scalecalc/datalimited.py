@@ -1,5 +1,5 @@
 """Planning with a limited corpus: U unique tokens, repeated for as many epochs as D needs
-(Muennighoff et al. 2023; REFERENCE.md §5)."""
+(Muennighoff et al. 2023; docs/references.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Fit the Chinchilla law to training runs, as Hoffmann et al. (App. D.2) and Besiroglu et al.
-(2024) do, and bootstrap it (REFERENCE.md §6).
+(2024) do, and bootstrap it (docs/references.md).
 
 Parameters are x = (a, b, e, α, β) with A = e^a, B = e^b, E = e^e, and
 log L̂ = LSE(a − α·log N, b − β·log D, e). The objective is the SUM over runs of

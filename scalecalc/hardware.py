@@ -1,7 +1,7 @@
 """Accelerators, and the exchange between FLOPs, accelerator-hours, days and dollars.
 
 Wall-clock time = C / (accelerators · peak · MFU); accelerator-hours = C / (peak · MFU) / 3600
-(REFERENCE.md §7). The peak is the accelerator's dense BF16 figure, or its dense FP8 figure with
+(docs/references.md). The peak is the accelerator's dense BF16 figure, or its dense FP8 figure with
 precision "fp8" (laws.md §14). Everything here is exact arithmetic on the user's assumptions: the
 MFU is the number that matters, and it is always shown.
 
@@ -58,7 +58,7 @@ class HardwareFields:
 
 
 CATALOGUE = Path(__file__).resolve().parent / "accelerators.toml"
-DEFAULT_MFU = 0.40  # typical of large dense training (REFERENCE §7: 30-50%)
+DEFAULT_MFU = 0.40  # typical of large dense training (docs/references.md: 30-50%)
 # Bounds on what a user may assume: far outside any real set-up, and they keep hours and dollars finite.
 MIN_MFU = 1e-6
 MAX_ACCELERATORS = 100_000_000

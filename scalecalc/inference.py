@@ -1,9 +1,9 @@
-"""Inference-aware sizing (Sardana et al. 2023, arXiv 2401.00448; REFERENCE.md §4).
+"""Inference-aware sizing (Sardana et al. 2023, arXiv 2401.00448; docs/references.md).
 
 For a target loss ℓ and a lifetime inference demand of T tokens, choose N and D to minimize
 6·N·D + 2·N·T subject to L(N, D) = ℓ. Along the iso-loss curve D is a function of N, and the
 optimum is where d(total)/d(ln N) = 6·N·D·(1 + d ln D/d ln N) + 2·N·T crosses zero; it is found
-by the bisection in optimize.py. With T = 0 it is the least-compute point of REFERENCE §1.
+by the bisection in optimize.py. With T = 0 it is the least-compute point of docs/references.md.
 The same problem in dollars is this one with T scaled by the price ratio of inference to training
 FLOPs, which is how `cost_ratio` enters.
 

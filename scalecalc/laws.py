@@ -1,6 +1,6 @@
 """Loss laws L(N, D) and allocation rules N_opt(C); every function takes scalars or arrays.
 
-Sources are in ../shared/REFERENCE.md; the preset files cite them for each coefficient set.
+Sources are in docs/references.md; the preset files cite them for each coefficient set.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ class PowerAllocation:
     """N_opt = coefficient · (C / flops_unit)^exponent, and D = C / (c0 · N).
 
     Chinchilla's Approaches 1 and 2 and Kaplan's Table 6 rule are of this form, and so is the
-    closed-form optimum of the Chinchilla loss law (REFERENCE §1).
+    closed-form optimum of the Chinchilla loss law (docs/references.md).
     """
 
     coefficient: float
@@ -166,7 +166,7 @@ class KaplanLaw:
 
 @dataclass(frozen=True)
 class DataConstrainedLaw(ChinchillaLaw):
-    """Muennighoff et al. 2023 (arXiv 2305.16264, REFERENCE.md §5): the Chinchilla form, in which
+    """Muennighoff et al. 2023 (arXiv 2305.16264, docs/references.md): the Chinchilla form, in which
     repeated tokens and parameters beyond what the unique data supports are worth less.
 
     With unlimited unique data it is exactly the Chinchilla law of its E, A, B, α, β;
