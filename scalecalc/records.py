@@ -31,7 +31,8 @@ class Allocation:
     preset: str = record_field("text", "preset (coefficient set) that gave the answer")
     params: Value = record_field("count", "model size N, parameters")
     tokens: Value = record_field("count", "training tokens D")
-    flops: Value = record_field("flops", "training compute C = 6·N·D, FLOPs")
+    flops: Value = record_field("flops", "training compute C = 6·N·D, FLOPs (c·N·D with c = "
+                                "flops_per_param_token where given)")
     gopher_units: Value = record_field("gopher", "C in units of Gopher's budget, 5.76e23 FLOPs")
     tokens_per_param: Value = record_field("ratio", "D / N")
     loss: Value = record_field("loss", "predicted loss, nats per token (blank: no loss law)")
@@ -59,7 +60,8 @@ class RunReport:
     preset: str = record_field("text", "preset (coefficient set) that gave the answer")
     params: Value = record_field("count", "model size N, parameters")
     tokens: Value = record_field("count", "training tokens D")
-    flops: Value = record_field("flops", "training compute C = 6·N·D, FLOPs")
+    flops: Value = record_field("flops", "training compute C = 6·N·D, FLOPs (c·N·D with c = "
+                                "flops_per_param_token where given)")
     tokens_per_param: Value = record_field("ratio", "D / N of this run")
     loss: Value = record_field("loss", "predicted loss of this run, nats per token")
     loss_irreducible: Value = record_field("loss", "E, the loss no run can go below")
@@ -71,7 +73,11 @@ class RunReport:
     optimal_loss: Value = record_field("loss", "predicted loss of the compute-optimal run at the same C")
     loss_gap: Value = record_field("loss", "loss - optimal_loss: what this split of C gives away")
     tokens_for_params: Value = record_field("count", "compute-optimal D for this N (at its own budget)")
-    tokens_multiple: Value = record_field("ratio", "tokens / tokens_for_params")
+    tokens_multiple: Value = record_field("ratio", "tokens / tokens_for_params: the over-training factor")
+    equal_loss_flops: Value = record_field("flops", "compute of the compute-optimal run with this run's "
+                                           "predicted loss (blank: no loss law, or no such run in range)")
+    compute_multiplier: Value = record_field("ratio", "flops / equal_loss_flops: the compute this run "
+                                             "spends per FLOP a compute-optimal run needs for its loss")
 
 
 @dataclass(frozen=True)
