@@ -35,7 +35,7 @@ LIMITS: dict[str, tuple[str, bool]] = {
     "max_tokens_per_param": ("tokens_per_param", True),
 }
 HARDWARE_KEYS = ("gpu", "gpus", "mfu", "price", "accelerators")
-RUN_KEYS = {"name", "params", "tokens", "preset", "limits", *HARDWARE_KEYS}
+RUN_KEYS = {"name", "params", "tokens", "model", "preset", "limits", *HARDWARE_KEYS}
 TOP_KEYS = {"preset", "limits", "run", *HARDWARE_KEYS}
 MAX_RUNS = 10_000
 
@@ -184,8 +184,11 @@ class _PlanReader:
             defaults: dict[str, float]) -> PlannedRun:
         run = self.table(entry, "run", index, name)
         run.only(RUN_KEYS)
+        model = self.model(run, entry)
         sizes = {}
         for key in ("params", "tokens"):
+            if model is not None and key not in entry:
+                continue  # from the model, below
             value = run.quantity(key)
             if value < 1:
                 raise run.fail(key, f"must be at least 1, not {value:g}")
@@ -196,6 +199,9 @@ class _PlanReader:
         values = {key: (entry if key in entry else data).get(key) for key in source}
         hardware = self.hardware(values, source)
         preset = self.preset(source["preset"])
+        if model is not None:
+            sizes["params"] = model.law_params(preset.params_convention)
+            sizes.setdefault("tokens", model.tokens)
         limits = {**defaults, **self.limits(entry, run, "run.limits", index, name)}
         where = self.locate.where("run", "", index, name)
         if not limits:
@@ -203,6 +209,26 @@ class _PlanReader:
                                  "every run, with one such as max_days = 30.")
         check_limits(limits, f"{where}: ")
         return PlannedRun(name, sizes["params"], sizes["tokens"], preset, hardware, limits, where)
+
+    def model(self, run: Table, entry: dict[str, Any]) -> Any:
+        """A run's model = "NAME" (or a config.json beside the plan), in place of params; its tokens
+        come from the catalogue unless the run gives tokens."""
+        spec = run.text("model", required=False)
+        if spec is None:
+            return None
+        if "params" in entry:
+            raise run.fail("model", "sets the model size, so it does not go with params; keep one of them")
+        if spec.strip() == "-":
+            raise run.fail("model", "cannot be standard input in a plan file; name a config.json file")
+        from scalecalc.models.sizing import resolve
+
+        try:
+            sizes = resolve(spec, self.folder)
+        except ScalecalcError as error:
+            raise run.fail("model", f"is not usable: {error}") from None
+        if sizes.tokens is None and "tokens" not in entry:
+            raise run.fail("model", f"{describe(spec)} has no published token count; add tokens to the run")
+        return sizes
 
     def limits(self, data: dict[str, Any], owner: Table, section: str, index: int | None,
                name: str) -> dict[str, float]:

@@ -1,6 +1,7 @@
 """`scalecalc check` for CI, and the accelerator catalogue behind --gpu."""
 
 import copy
+from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -19,6 +20,7 @@ from scalecalc.cli.app import (
     training_hardware,
     write,
 )
+from scalecalc.cli.counting import ModelOption
 from scalecalc.errors import ScalecalcError
 from scalecalc.quantities import parse_quantity
 
@@ -38,6 +40,7 @@ def _shown_as(option: Any, metavar: str) -> Any:
     "scalecalc check --params 7B --tokens 2T --max-flops 1e23",
     "scalecalc check --params 7B --tokens 2T --gpu h100 --gpus 512 --price 2.5 --max-days 30 "
     "--max-dollars 1e6",
+    "scalecalc check --model llama-3-8b --max-flops 1e24",
     "scalecalc check examples/plan.toml --format json"))
 def check(
     plan: Annotated[str | None, typer.Argument(metavar="[PLAN.toml]", help="A plan file listing runs "
@@ -46,6 +49,7 @@ def check(
                                                "e.g. 7B.")] = None,
     tokens: Annotated[str | None, typer.Option(metavar="SIZE", help="Training tokens D of the planned "
                                                "run, e.g. 2T.")] = None,
+    model: ModelOption = None,
     max_flops: _limit("Fail if the training compute 6·N·D exceeds this many FLOPs.", "FLOPS") = None,
     max_gpu_hours: _limit("Fail if the accelerator-hours exceed this (needs --gpu).") = None,
     max_days: _limit("Fail if the wall-clock days exceed this (needs --gpu and --gpus).") = None,
@@ -75,7 +79,8 @@ def check(
         limits = {key: parse_quantity(value, "--" + key.replace("_", "-")) for key, value in given.items()
                   if value is not None}
         if plan is not None:
-            options = (("--params", params), ("--tokens", tokens), ("--preset", preset), ("--gpu", gpu),
+            options = (("--params", params), ("--tokens", tokens), ("--model", model), ("--preset", preset),
+                       ("--gpu", gpu),
                        ("--gpus", gpus), ("--mfu", mfu), ("--price", price))
             inline = [name for name, value in options if value is not None] + \
                 ["--" + key.replace("_", "-") for key in limits]
@@ -84,6 +89,9 @@ def check(
                                      "with a plan file; put it in the file instead.")
             # --accelerators is a catalogue, not a run setting: the plan's runs may name its entries.
             runs = checks.read_plan(Path(plan), accelerators)
+        elif model is not None:
+            runs = [_model_run(model, params, tokens, preset, training_hardware(gpu, gpus, mfu, price,
+                                                                                  accelerators), limits)]
         else:
             if params is None or tokens is None:
                 raise ScalecalcError("give a plan file, or the run as --params and --tokens with limits "
@@ -109,6 +117,25 @@ def check(
     typer.echo(f"{len(results)} {noun}: {len(results) - failed} passed, {failed} failed.", err=True)
     if failed:
         raise typer.Exit(code=1)
+
+
+def _model_run(model: str, params: str | None, tokens: str | None, preset: str | None, hardware: Any,
+               limits: dict[str, float]) -> Any:
+    """check --model NAME: the run of that model (its catalogue tokens unless --tokens is given)."""
+    from scalecalc import check as checks
+    from scalecalc.cli.counting import counting_notes, read_counting
+    from scalecalc.models.sizing import tokens_note
+
+    counting = read_counting(model, None, params)
+    law = preset_files.load(preset or preset_files.DEFAULT_PRESET)
+    sizes = counting.model
+    if tokens is None and sizes.tokens is None:
+        raise ScalecalcError(f"{sizes.name} has no published training token count; give --tokens.")
+    count = parse_quantity(tokens, "--tokens") if tokens is not None else sizes.tokens
+    for note in counting_notes(counting, [law]) + ([] if tokens is not None else [tokens_note(sizes)]):
+        typer.echo(note, err=True)
+    run = checks.inline_run(counting.params(law), count, law, hardware, limits)
+    return replace(run, name=f"{sizes.name}, {run.name.partition(', ')[2]}")
 
 
 @app.command(epilog=examples("scalecalc hardware --format csv"))

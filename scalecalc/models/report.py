@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -85,10 +86,8 @@ def _verdicts(preset: Preset, sizes: list[ModelSizes]) -> list[LawVerdict]:
         values = _judge(preset, [law_params[i] for i in known], [sizes[i] for i in known], known)
     except ScalecalcError:  # one model beyond the preset's range: judge them one by one
         for index in known:
-            try:
+            with contextlib.suppress(ScalecalcError):  # that one stays blank
                 values.update(_judge(preset, [law_params[index]], [sizes[index]], [index]))
-            except ScalecalcError:
-                pass
     return [LawVerdict(preset=preset.name, law_params=law_params[index], **values.get(index, {}))
             for index in range(len(sizes))]
 
