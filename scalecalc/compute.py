@@ -47,7 +47,9 @@ class CountingFields:
 def parse_flops_per_token(text: str, model_given: bool) -> float | str:
     """--flops-per-token: a number of FLOPs per parameter per token, or a named convention."""
     raw = text.strip()
-    if raw[:1].isdigit() or raw[:1] in "+-." or raw.lower() in ("nan", "inf", "infinity"):
+    key = raw.lower()
+    named = key.startswith("6n") or key[:1].isalpha()  # every convention; no number starts so
+    if not named or key in ("nan", "inf", "infinity"):
         value = parse_quantity(raw, "--flops-per-token")
         if value > MAX_FLOPS_PER_PARAM_TOKEN:
             raise ScalecalcError(f"--flops-per-token: {value:g} is above {MAX_FLOPS_PER_PARAM_TOKEN:g}, the "
@@ -56,7 +58,6 @@ def parse_flops_per_token(text: str, model_given: bool) -> float | str:
     from scalecalc.models.flops import CONVENTIONS
 
     names = {name.lower(): name for name in CONVENTIONS}
-    key = raw.lower()
     if key not in names:
         shown = repr(raw) if len(raw) <= 40 else repr(raw[:37] + "...")
         raise ScalecalcError(f"--flops-per-token: {shown} is neither a number nor a convention; give FLOPs "

@@ -31,8 +31,7 @@ class Allocation:
     preset: str = record_field("text", "preset (coefficient set) that gave the answer")
     params: Value = record_field("count", "model size N, parameters")
     tokens: Value = record_field("count", "training tokens D")
-    flops: Value = record_field("flops", "training compute C = 6·N·D, FLOPs (c·N·D with c = "
-                                "flops_per_param_token where given)")
+    flops: Value = record_field("flops", "training compute C = 6·N·D, FLOPs")
     gopher_units: Value = record_field("gopher", "C in units of Gopher's budget, 5.76e23 FLOPs")
     tokens_per_param: Value = record_field("ratio", "D / N")
     loss: Value = record_field("loss", "predicted loss, nats per token (blank: no loss law)")
@@ -60,8 +59,7 @@ class RunReport:
     preset: str = record_field("text", "preset (coefficient set) that gave the answer")
     params: Value = record_field("count", "model size N, parameters")
     tokens: Value = record_field("count", "training tokens D")
-    flops: Value = record_field("flops", "training compute C = 6·N·D, FLOPs (c·N·D with c = "
-                                "flops_per_param_token where given)")
+    flops: Value = record_field("flops", "training compute C = 6·N·D, FLOPs")
     tokens_per_param: Value = record_field("ratio", "D / N of this run")
     loss: Value = record_field("loss", "predicted loss of this run, nats per token")
     loss_irreducible: Value = record_field("loss", "E, the loss no run can go below")
@@ -77,7 +75,8 @@ class RunReport:
     equal_loss_flops: Value = record_field("flops", "compute of the compute-optimal run with this run's "
                                            "predicted loss (blank: no loss law, or no such run in range)")
     compute_multiplier: Value = record_field("ratio", "flops / equal_loss_flops: the compute this run "
-                                             "spends per FLOP a compute-optimal run needs for its loss")
+                                             "spends per FLOP a compute-optimal run needs for its loss "
+                                             "(below 1 only where the allocation is a rule, as kaplan's)")
 
 
 @dataclass(frozen=True)
