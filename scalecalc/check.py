@@ -72,14 +72,6 @@ class PlannedRun:
     total_params: float | None = None  # every parameter, for memory; None: params
 
 
-def catalogue_params(name: str) -> tuple[float, float]:
-    """(active, total) parameters of a catalogue model (scalecalc models lists them)."""
-    from scalecalc.models import catalogue
-
-    entry = catalogue.find(name)
-    return entry.active_params, entry.params
-
-
 def inline_run(params: float, tokens: float, preset: Preset, hardware: Hardware | None,
                limits: dict[str, float], model: str | None = None,
                total_params: float | None = None) -> PlannedRun:
@@ -254,18 +246,11 @@ class _PlanReader:
             defaults: dict[str, float]) -> PlannedRun:
         run = self.table(entry, "run", index, name)
         run.only(RUN_KEYS)
+        model = self.model(run, entry)
         sizes = {}
-        total = None
-        if "model" in entry:
-            if "params" in entry:
-                raise run.fail("model", "names a catalogue model, whose size is known; give model or "
-                               "params, not both")
-            model = run.text("model")
-            try:
-                sizes["params"], total = catalogue_params(model)
-            except ScalecalcError as error:
-                raise run.fail("model", f"is not usable: {error}") from None
-        for key in ("params", "tokens") if not sizes else ("tokens",):
+        for key in ("params", "tokens"):
+            if model is not None and key not in entry:
+                continue  # from the model, below
             value = run.quantity(key)
             if value < 1:
                 raise run.fail(key, f"must be at least 1, not {value:g}")
@@ -276,6 +261,11 @@ class _PlanReader:
         values = {key: (entry if key in entry else data).get(key) for key in source}
         hardware = self.hardware(values, source)
         preset = self.preset(source["preset"])
+        total = None  # every parameter, for memory: a model's, else params
+        if model is not None:
+            sizes["params"] = model.law_params(preset.params_convention)
+            sizes.setdefault("tokens", model.tokens)
+            total = model.total
         limits = {**defaults, **self.limits(entry, run, "run.limits", index, name)}
         where = self.locate.where("run", "", index, name)
         if not limits:
@@ -283,6 +273,26 @@ class _PlanReader:
                                  "every run, with one such as max_days = 30.")
         check_limits(limits, f"{where}: ")
         return PlannedRun(name, sizes["params"], sizes["tokens"], preset, hardware, limits, where, total)
+
+    def model(self, run: Table, entry: dict[str, Any]) -> Any:
+        """A run's model = "NAME" (or a config.json beside the plan), in place of params; its tokens
+        come from the catalogue unless the run gives tokens."""
+        spec = run.text("model", required=False)
+        if spec is None:
+            return None
+        if "params" in entry:
+            raise run.fail("model", "sets the model size, so it does not go with params; keep one of them")
+        if spec.strip() == "-":
+            raise run.fail("model", "cannot be standard input in a plan file; name a config.json file")
+        from scalecalc.models.sizing import resolve
+
+        try:
+            sizes = resolve(spec, self.folder)
+        except ScalecalcError as error:
+            raise run.fail("model", f"is not usable: {error}") from None
+        if sizes.tokens is None and "tokens" not in entry:
+            raise run.fail("model", f"{describe(spec)} has no published token count; add tokens to the run")
+        return sizes
 
     def limits(self, data: dict[str, Any], owner: Table, section: str, index: int | None,
                name: str) -> dict[str, float]:

@@ -13,7 +13,7 @@ from scalecalc import tomlfile
 from scalecalc.errors import ScalecalcError
 from scalecalc.laws import LAW_FORMS, ChinchillaLaw, Law, PowerAllocation, PowerLaw1D
 from scalecalc.quantities import format_count, format_flops
-from scalecalc.tomlfile import Table
+from scalecalc.tomlfile import Table, describe
 
 _HERE = Path(__file__).resolve().parent
 # Inside a wheel the files sit in scalecalc/presets; in a source checkout, at the top of the repo.
@@ -23,9 +23,12 @@ RANGE_KEYS = ("params", "tokens", "flops")
 # One-variable laws a preset may carry, by the quantity they take: L(N), L(D), L(C).
 SINGLE_KEYS = ("params", "tokens", "flops")
 MAX_FLOPS_PER_PARAM_TOKEN = 1000.0  # 6 for training, 2 for inference; more is a typo
+# Which parameter count a law was fitted on: every parameter (Chinchilla), or all but the embeddings
+# (Kaplan et al. 2020 §2.1). A model given by name or config.json is measured the same way.
+PARAMS_CONVENTIONS = ("total", "non-embedding")
 
-_TOP_KEYS = {"name", "summary", "notes", "caution", "flops_per_param_token", "source", "law",
-             "allocation", "single", "fitted_range", "uncertainty"}
+_TOP_KEYS = {"name", "summary", "notes", "caution", "flops_per_param_token", "params_convention", "source",
+             "law", "allocation", "single", "fitted_range", "uncertainty"}
 _SOURCE_KEYS = {"citation", "arxiv", "location", "url"}
 _ALLOCATION_KEYS = {"form", "coefficient", "exponent", "flops_unit", "note"}
 
@@ -57,6 +60,8 @@ class Preset:
     single: dict[str, PowerLaw1D] = field(default_factory=dict)
     # A line for stderr whenever this preset answers: what a user must know to read its numbers.
     caution: str = ""
+    # The parameter count the law was fitted on (PARAMS_CONVENTIONS): what --model hands it.
+    params_convention: str = "total"
 
     @property
     def has_uncertainty(self) -> bool:
@@ -183,6 +188,10 @@ def from_mapping(data: dict[str, Any], path: Path) -> Preset:
     source.only(_SOURCE_KEYS)
     source.text("url", required=False)  # not used here, but `presets show` prints it
     c0 = top.number("flops_per_param_token", required=False, high=MAX_FLOPS_PER_PARAM_TOKEN) or 6.0
+    convention = top.text("params_convention", required=False) or "total"
+    if convention not in PARAMS_CONVENTIONS:
+        raise top.fail("params_convention", f"must be {' or '.join(map(repr, PARAMS_CONVENTIONS))}, "
+                       f"not {describe(convention)}")
 
     law = _read_law(top.table("law", required=False))
     rule = _read_allocation(top.table("allocation", required=False))
@@ -222,6 +231,7 @@ def from_mapping(data: dict[str, Any], path: Path) -> Preset:
         covariance=covariance,
         single=single,
         caution=top.text("caution", required=False) or "",
+        params_convention=convention,
     )
 
 

@@ -71,7 +71,12 @@ class RunReport:
     optimal_loss: Value = record_field("loss", "predicted loss of the compute-optimal run at the same C")
     loss_gap: Value = record_field("loss", "loss - optimal_loss: what this split of C gives away")
     tokens_for_params: Value = record_field("count", "compute-optimal D for this N (at its own budget)")
-    tokens_multiple: Value = record_field("ratio", "tokens / tokens_for_params")
+    tokens_multiple: Value = record_field("ratio", "tokens / tokens_for_params: the over-training factor")
+    equal_loss_flops: Value = record_field("flops", "compute of the compute-optimal run with this run's "
+                                           "predicted loss (blank: no loss law, or no such run in range)")
+    compute_multiplier: Value = record_field("ratio", "flops / equal_loss_flops: the compute this run "
+                                             "spends per FLOP a compute-optimal run needs for its loss "
+                                             "(below 1 only where the allocation is a rule, as kaplan's)")
 
 
 @dataclass(frozen=True)

@@ -271,7 +271,20 @@ def _run_report(preset: Preset, params: Numbers, tokens: Numbers, budget: np.nda
             loss_gap=finite(loss - best_loss, "the loss gap"),
             **{key: None if value is None else finite(value, key) for key, value in terms.items()},
         )
+        equal = equal_loss_flops(preset, loss)
+        if equal is not None:
+            fields.update(equal_loss_flops=finite(equal, "the equal-loss compute"),
+                          compute_multiplier=finite(np.divide(budget, equal), "the compute multiplier"))
     return RunReport(preset=preset.name, **fields)
+
+
+def equal_loss_flops(preset: Preset, loss: Numbers) -> np.ndarray | None:
+    """The compute C a compute-optimal run needs to reach `loss` (Issue 9's compute multiplier is a
+    run's C over this), or None where no compute-optimal run in the preset's range reaches it."""
+    try:
+        return answer(preset, "loss", loss)[2]
+    except ScalecalcError:  # a loss beyond the range (a run of one token, say): the rest still stands
+        return None
 
 
 def single_variable_loss(preset: Preset, *, params: Numbers | None = None,

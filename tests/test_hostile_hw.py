@@ -51,7 +51,7 @@ OPTION_CASES = {
     "model and params": (["check", "--model", "llama-3-8b", "--params", "7B", "--tokens", "1T", *LIMIT],
                          "give --model or --params, not both"),
     "unknown model": (["check", "--model", "llama-9", "--tokens", "1T", *LIMIT], "unknown model 'llama-9'"),
-    "model without tokens": (["check", "--model", "llama-3-8b", *LIMIT], "--params and --tokens"),
+    "model without tokens": (["check", "--model", "mistral-7b", *LIMIT], "no published training token count"),
     "a state no count of accelerators holds": (
         ["check", "--params", "1e30", "--tokens", "1", "--gpu", "h100", "--gpus", "8", "--max-flops", "1e40"],
         "even 100,000,000 of them (the most scalecalc takes) could not hold it"),
@@ -101,7 +101,8 @@ PLAN_CASES = {
     "precision a number": ("precision = 8\n", "key precision has a bad value: 8 is not a precision"),
     "precision a list": ('precision = ["fp8"]\n', "key precision has a bad value: a list is not a precision"),
     "precision a bool": ("precision = true\n", "key precision has a bad value: true is not a precision"),
-    "model and params": ('model = "llama-3-8b"\n', "key model names a catalogue model, whose size is known"),
+    "model and params": ('model = "llama-3-8b"\n',
+                         "key model sets the model size, so it does not go with params"),
     "gpus too few for the state": ("gpus = 0.5\n", "key gpus has a bad value: 0.5 is less than one"),
 }
 

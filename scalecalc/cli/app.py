@@ -209,19 +209,25 @@ def load_presets(specs: list[str] | None, need_law: bool = False, need_uncertain
 
 def emit(chosen: list[Preset], records: list[Any], fmt: OutputFormat, *, title: str,
           transpose: bool, warnings: list[str] | None = None) -> None:
-    """Warn about extrapolation and the like (stderr), then write the records (stdout)."""
+    """Warn about extrapolation and the like (stderr, each line once), then write the records (stdout)."""
+    lines: list[str] = []
     for item, record in zip(chosen, records, strict=True):
+        flops = training_flops(record)
+        per_param = getattr(record, "flops_per_param_token", None)
+        if flops is not None and per_param is not None:  # counted by --flops-per-token: the law's own C
+            flops = flops * item.flops_per_param_token / per_param
         warning = item.range_warning(params=record.params, tokens=getattr(record, "tokens", None),
-                                     flops=training_flops(record))
+                                     flops=flops)
         if warning:
-            typer.echo(render.printable(warning), err=True)
+            lines.append(warning)
         if item.caution:
-            typer.echo(render.printable(f"note: {item.caution}"), err=True)
-    if sum(item.law is not None for item in chosen) > 1 and any(hasattr(r, "loss") for r in records):
-        typer.echo("note: these presets' losses come from different data and tokenizers (Kaplan's on "
-                   "WebText2 with non-embedding N), so a lower loss does not make a better law.", err=True)
-    for warning in warnings or []:
-        typer.echo(render.printable(warning), err=True)
+            lines.append(f"note: {item.caution}")
+    laws = {item.name for item in chosen if item.law is not None}
+    if len(laws) > 1 and any(hasattr(record, "loss") for record in records):
+        lines.append("note: these presets' losses come from different data and tokenizers (Kaplan's on "
+                     "WebText2 with non-embedding N), so a lower loss does not make a better law.")
+    for line in dict.fromkeys([*lines, *(warnings or [])]):
+        typer.echo(render.printable(line), err=True)
     write(records, fmt, title=title, transpose=transpose)
 
 

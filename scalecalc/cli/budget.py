@@ -18,6 +18,7 @@ from scalecalc.cli.app import (
     examples,
     write,
 )
+from scalecalc.cli.counting import ModelOption
 from scalecalc.errors import ScalecalcError
 from scalecalc.quantities import parse_quantity
 
@@ -42,17 +43,16 @@ def _shown_as(option: Any, metavar: str) -> Any:
     "scalecalc check --params 7B --tokens 2T --max-flops 1e23",
     "scalecalc check --params 7B --tokens 2T --gpu h100 --gpus 512 --price 2.5 --max-days 30 "
     "--max-dollars 1e6",
+    "scalecalc check --model llama-3-8b --max-flops 1e24",
     "scalecalc check examples/plan.toml --format json"))
 def check(
     plan: Annotated[str | None, typer.Argument(metavar="[PLAN.toml]", help="A plan file listing runs "
                                                "and their limits (examples/plan.toml).")] = None,
     params: Annotated[str | None, typer.Option(metavar="SIZE", help="Model size N of the planned run, "
                                                "e.g. 7B.")] = None,
-    model: Annotated[str | None, typer.Option(metavar="NAME", help="A catalogue model instead of --params "
-                                              "(scalecalc models lists them): its active parameters for "
-                                              "compute, all of them for memory.")] = None,
     tokens: Annotated[str | None, typer.Option(metavar="SIZE", help="Training tokens D of the planned "
                                                "run, e.g. 2T.")] = None,
+    model: ModelOption = None,
     max_flops: _limit("Fail if the training compute 6·N·D exceeds this many FLOPs.", "FLOPS") = None,
     max_gpu_hours: _limit("Fail if the accelerator-hours exceed this (needs --gpu).") = None,
     max_days: _limit("Fail if the wall-clock days exceed this (needs --gpu and --gpus).") = None,
@@ -101,23 +101,18 @@ def check(
             # --accelerators is a catalogue, not a run setting: the plan's runs may name its entries.
             runs = checks.read_plan(Path(plan), accelerators)
         else:
-            if params is not None and model is not None:
-                raise ScalecalcError("--model names a catalogue model, whose size is known; give --model "
-                                     "or --params, not both.")
-            if (params is None and model is None) or tokens is None:
-                raise ScalecalcError("give a plan file, or the run as --params and --tokens (or --model and "
-                                     "--tokens) with limits such as --max-flops 1e23.")
             from scalecalc import hardware as accelerator_files
 
-            hardware = accelerator_files.from_settings(gpu, gpus, mfu, price, accelerators, precision)
-            total = None
-            if model is not None:
-                size, total = checks.catalogue_params(model)
-            else:
-                size = parse_quantity(params, "--params")
-            count = parse_quantity(tokens, "--tokens")
+            settings = accelerator_files.from_settings(gpu, gpus, mfu, price, accelerators, precision)
             law = preset_files.load(preset or preset_files.DEFAULT_PRESET)
-            runs = [checks.inline_run(size, count, law, hardware, limits, model, total)]
+            if model is not None:
+                runs = [_model_run(model, params, tokens, law, settings, limits)]
+            else:
+                if params is None or tokens is None:
+                    raise ScalecalcError("give a plan file, or the run as --params and --tokens (or "
+                                         "--model) with limits such as --max-flops 1e23.")
+                size, count = parse_quantity(params, "--params"), parse_quantity(tokens, "--tokens")
+                runs = [checks.inline_run(size, count, law, settings, limits)]
         return [result for run in runs for result in checks.evaluate(run)]
 
     try:
@@ -135,6 +130,25 @@ def check(
     typer.echo(f"{len(results)} {noun}: {len(results) - failed} passed, {failed} failed.", err=True)
     if failed:
         raise typer.Exit(code=1)
+
+
+def _model_run(model: str, params: str | None, tokens: str | None, law: Any, hardware: Any,
+               limits: dict[str, float]) -> Any:
+    """check --model NAME: the run of that model (its catalogue tokens unless --tokens is given);
+    the law takes the count it was fitted on, memory every parameter."""
+    from scalecalc import check as checks
+    from scalecalc.cli.counting import counting_notes, read_counting
+    from scalecalc.models.sizing import tokens_note
+
+    counting = read_counting(model, None, params)
+    sizes = counting.model
+    if tokens is None and sizes.tokens is None:
+        raise ScalecalcError(f"{sizes.name} has no published training token count; give --tokens.")
+    count = parse_quantity(tokens, "--tokens") if tokens is not None else sizes.tokens
+    for note in counting_notes(counting, [law]) + ([] if tokens is not None else [tokens_note(sizes)]):
+        typer.echo(note, err=True)
+    run = checks.inline_run(counting.params(law), count, law, hardware, limits, sizes.name, sizes.total)
+    return run
 
 
 @app.command(epilog=examples("scalecalc hardware --format csv"))

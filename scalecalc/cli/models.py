@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from scalecalc.cli.app import FormatOption, OutputFormat, app, write
+from scalecalc.cli.app import FormatOption, OutputFormat, app, examples, load_presets, write
 from scalecalc.errors import ScalecalcError
 
 MAX_GPUS = 10_000_000
@@ -124,17 +124,53 @@ def model_command(
     write([record], format, title="Model", transpose=True)
 
 
-@app.command(name="models", epilog="Examples: scalecalc models | scalecalc models --format csv | "
-             "scalecalc models --models my-models.toml")
+@app.command(name="models", epilog=examples("scalecalc models", "scalecalc models --format csv",
+                                            "scalecalc models --preset besiroglu --sort compute_multiplier",
+                                            "scalecalc models --preset all --format csv",
+                                            "scalecalc models --models my-models.toml"))
 def models_command(
     models: ModelsFileOption = None,
+    preset: Annotated[list[str] | None, typer.Option(
+        "--preset", "-p", metavar="NAME", help="Add each model's predicted loss, over-training factor and "
+        "compute multiplier under this preset (a name, a .toml file, or 'all'; repeatable).")] = None,
+    sort: Annotated[str | None, typer.Option(
+        metavar="NAME", help="Sort the rows by this column, smallest first (blanks last), e.g. "
+        "compute_multiplier, tokens_per_param or released.")] = None,
+    reverse: Annotated[bool, typer.Option("--reverse", help="With --sort: largest first.")] = False,
     format: FormatOption = OutputFormat.table,
 ) -> None:
-    """The catalogue of trained models: N, active N, D, C, D/N, release date and source."""
+    """The catalogue of trained models: N, active N, D, C, D/N, release date and source; with --preset,
+    how each compares with the compute-optimal run of the same predicted loss."""
     from scalecalc.models import catalogue, report
 
-    write(report.listing(catalogue.load(models).values()), format,
-          title="Trained models (use with --model NAME)", transpose=False)
+    if reverse and sort is None:
+        raise ScalecalcError("--reverse goes with --sort NAME; add the column to sort by.")
+    entries = catalogue.load(models).values()
+    if preset:
+        rows: list[Any] = report.judged(entries, load_presets(preset, need_law=True))
+        title = "Trained models against the compute-optimal run of the same loss"
+    else:
+        rows, title = report.listing(entries), "Trained models (use with --model NAME)"
+    if sort is not None:
+        rows = sort_rows(rows, sort, reverse)
+    write(rows, format, title=title, transpose=False)
+
+
+def sort_rows(rows: list[Any], name: str, reverse: bool) -> list[Any]:
+    """Rows ordered by one field: numbers or text, smallest first (largest with reverse), blanks last;
+    ties keep their order."""
+    from scalecalc.records import field_names
+
+    if not rows:
+        return rows
+    names = field_names(type(rows[0]))
+    key = name.strip().replace("-", "_")
+    if key not in names:
+        shown = repr(name) if len(name) <= 40 else repr(name[:37] + "...")
+        raise ScalecalcError(f"--sort: {shown} is not a column; choose one of {', '.join(names)}.")
+    present = [row for row in rows if getattr(row, key) not in (None, "")]
+    blank = [row for row in rows if getattr(row, key) in (None, "")]
+    return sorted(present, key=lambda row: getattr(row, key), reverse=reverse) + blank
 
 
 def _gpu_memory(gpu: str | None, accelerators: str | None,

@@ -28,6 +28,13 @@ from scalecalc.cli.app import (
     priced,
     training_hardware,
 )
+from scalecalc.cli.counting import (
+    FlopsPerTokenOption,
+    ModelOption,
+    counting_notes,
+    read_counting,
+    refuse_counting,
+)
 from scalecalc.errors import ScalecalcError
 from scalecalc.presets import Preset
 from scalecalc.quantities import parse_quantity, parse_quantity_list
@@ -36,6 +43,8 @@ from scalecalc.quantities import parse_quantity, parse_quantity_list
 @app.command(epilog=examples("scalecalc optimal --flops 1e24",
                              "scalecalc optimal --params 70B --preset besiroglu",
                              "scalecalc optimal --gpu h100 --gpus 2048 --days 30",
+                             "scalecalc optimal --model llama-3-8b --preset all",
+                             "scalecalc optimal --gpu h100 --gpus 2048 --days 30 --flops-per-token 8",
                              "scalecalc optimal --loss 2.0 --inference-tokens 2T",
                              "scalecalc optimal --flops 1e23 --unique-tokens 100B --preset muennighoff"))
 def optimal(
@@ -60,6 +69,8 @@ def optimal(
         metavar="NUMBER", help="Dollars per serving accelerator-hour: with --price, minimize dollars.",
         rich_help_panel="Inference")] = None,
     unique_tokens: UniqueOption = None,
+    model: ModelOption = None,
+    flops_per_token: FlopsPerTokenOption = None,
     preset: PresetOption = None,
     set_: SetOption = None,
     ci: CiOption = None,
@@ -70,13 +81,23 @@ def optimal(
     accelerators: AcceleratorsOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
-    """The compute-optimal N, D, C and loss, fixed by exactly one of the budget options."""
+    """The compute-optimal N, D, C and loss, fixed by exactly one of the budget options (or --model)."""
     hardware = training_hardware(gpu, gpus, mfu, price, accelerators)
-    key, value = one_question({"flops": flops, "params": params, "tokens": tokens, "loss": loss,
-                                "days": days, "dollars": dollars}, hardware)
+    counting = read_counting(model, flops_per_token, params)
+    given = {"flops": flops, "params": params, "tokens": tokens, "loss": loss, "days": days,
+             "dollars": dollars}
+    if model is not None:
+        others = [key for key, text in given.items() if text is not None]
+        if others:
+            raise ScalecalcError(f"--model sets the model size, so it does not go with --{others[0]}; "
+                                 "drop one of them.")
+        key, value = "params", None
+    else:
+        key, value = one_question(given, hardware)
     chosen = load_presets(preset, need_law=key == "loss", need_uncertainty=ci is not None, overrides=set_)
-    warnings: list[str] = []
+    warnings: list[str] = counting_notes(counting, chosen)
     if inference_tokens is not None:
+        refuse_counting(counting, "--inference-tokens")
         if key != "loss" or ci is not None or unique_tokens is not None:
             raise ScalecalcError("--inference-tokens goes with --loss (the loss to reach), not with "
                                  "--flops, --params, --tokens, --ci or --unique-tokens.")
@@ -95,26 +116,33 @@ def optimal(
         from scalecalc import datalimited
 
         unique = parse_quantity(unique_tokens, "--unique-tokens")
-        records = [datalimited.optimal(item, unique, **{key: value}) for item in chosen]
-        warnings = [w for item, r in zip(chosen, records, strict=True)
-                    if (w := datalimited.repetition_warning(item, r))]
+        records = [datalimited.optimal(item, unique, **_question(counting, item, key, value))
+                   for item in chosen]
+        warnings += [w for item, r in zip(chosen, records, strict=True)
+                     if (w := datalimited.repetition_warning(item, r))]
         title = "Compute-optimal run with limited unique data"
     else:
-        records = [_optimal(item, ci, **{key: value}) for item in chosen]
+        records = [_optimal(item, ci, **_question(counting, item, key, value)) for item in chosen]
         title = "Compute-optimal run"
+    records = _counted(counting, chosen, records, value if key == "flops" else None)
     emit(chosen, priced(records, hardware), format, title=title, transpose=True, warnings=warnings)
 
 
 @app.command(name="loss", epilog=examples(
     "scalecalc loss --params 70B --tokens 1.4T --preset all",
+    "scalecalc loss --model llama-3-8b --tokens 15T",
+    "scalecalc loss --model llama-3.1-405b --preset kaplan --preset besiroglu",
     "scalecalc loss --params 7B --tokens 2T --unique-tokens 100B --preset muennighoff",
     "scalecalc loss --params 1.5B --preset kaplan"))
 def loss_command(
     params: Annotated[str | None, typer.Option(metavar="SIZE", help="Model size N, e.g. 70B. Alone: L(N), "
                                                "where the preset has a one-variable law (kaplan).")] = None,
     tokens: Annotated[str | None, typer.Option(metavar="SIZE", help="Training tokens D, e.g. 1.4T. Alone: "
-                                               "L(D), where the preset has one (kaplan).")] = None,
+                                               "L(D), where the preset has one (kaplan). With --model, "
+                                               "default: the tokens the catalogue gives it.")] = None,
     unique_tokens: UniqueOption = None,
+    model: ModelOption = None,
+    flops_per_token: FlopsPerTokenOption = None,
     preset: PresetOption = None,
     set_: SetOption = None,
     gpu: GpuOption = None,
@@ -124,45 +152,63 @@ def loss_command(
     accelerators: AcceleratorsOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
-    """The loss a law predicts for a run, its terms, and what it gives away to the optimum."""
+    """The loss a law predicts for a run, its terms, what it gives away to the optimum, and its compute
+    multiplier: its compute over what a compute-optimal run needs for the same loss."""
     hardware = training_hardware(gpu, gpus, mfu, price, accelerators)
-    if params is None or tokens is None:
-        if params is None and tokens is None:
+    counting = read_counting(model, flops_per_token, params)
+    notes: list[str] = []
+    if counting is not None and counting.model is not None and tokens is None:
+        sizes = counting.model
+        if sizes.tokens is None:
+            raise ScalecalcError(f"{sizes.name} has no published training token count in the catalogue; "
+                                 "give --tokens, such as --tokens 2T.")
+        from scalecalc.models.sizing import tokens_note
+
+        tokens, notes = repr(sizes.tokens), [tokens_note(sizes)]
+    sized = params is not None or model is not None
+    if not sized or tokens is None:
+        if not sized and tokens is None:
             raise ScalecalcError("give --params and --tokens (or one of them alone for a one-variable "
                                  "law such as kaplan's L(N) or L(D)).")
-        if unique_tokens is not None or hardware is not None:
-            raise ScalecalcError("--unique-tokens and --gpu need a whole run: give both --params "
-                                 "and --tokens.")
+        if unique_tokens is not None or hardware is not None or counting is not None:
+            raise ScalecalcError("--unique-tokens, --gpu and --flops-per-token need a whole run: give both "
+                                 "--params and --tokens.")
         one = {"params": parse_quantity(params, "--params")} if params is not None else \
             {"tokens": parse_quantity(tokens, "--tokens")}
         chosen = load_presets(preset, overrides=set_)
         single = [solve.single_variable_loss(item, **one) for item in chosen]
         emit(chosen, single, format, title="Predicted loss, one-variable law", transpose=True)
         return
-    n, d = parse_quantity(params, "--params"), parse_quantity(tokens, "--tokens")
+    d = parse_quantity(tokens, "--tokens")
+    n = None if model is not None else parse_quantity(params, "--params")
     chosen = load_presets(preset, need_law=True, overrides=set_)
-    warnings: list[str] = []
+    warnings: list[str] = counting_notes(counting, chosen) + notes
     if unique_tokens is not None:
         from scalecalc import datalimited
 
         unique = parse_quantity(unique_tokens, "--unique-tokens")
-        records: list[Any] = [datalimited.assess(item, n, d, unique) for item in chosen]
-        warnings = [w for item, r in zip(chosen, records, strict=True)
-                    if (w := datalimited.repetition_warning(item, r))]
+        records: list[Any] = [datalimited.assess(item, _size(counting, item, n), d, unique)
+                              for item in chosen]
+        warnings += [w for item, r in zip(chosen, records, strict=True)
+                     if (w := datalimited.repetition_warning(item, r))]
     else:
-        records = [solve.assess_run(item, n, d) for item in chosen]
+        records = [solve.assess_run(item, _size(counting, item, n), d) for item in chosen]
+    records = _counted(counting, chosen, records)
     emit(chosen, priced(records, hardware), format, title="Predicted loss", transpose=True,
           warnings=warnings)
 
 
 @app.command(epilog=examples("scalecalc tokens --params 7B", "scalecalc tokens --params 7B --flops 1e23",
+                             "scalecalc tokens --model llama-3-8b --preset all",
                              "scalecalc tokens --params 7B --gpu a100 --gpus 512 --days 14"))
 def tokens(
-    params: Annotated[str, typer.Option(metavar="SIZE", help="Model size N, e.g. 7B.")],
+    params: Annotated[str | None, typer.Option(metavar="SIZE", help="Model size N, e.g. 7B.")] = None,
     flops: Annotated[str | None, typer.Option(metavar="FLOPS", help="A budget to spend at this N: the "
                                               "tokens it buys (C/6N) and the loss that gives away.")] = None,
     days: DaysOption = None,
     dollars: DollarsOption = None,
+    model: ModelOption = None,
+    flops_per_token: FlopsPerTokenOption = None,
     preset: PresetOption = None,
     set_: SetOption = None,
     gpu: GpuOption = None,
@@ -174,21 +220,29 @@ def tokens(
 ) -> None:
     """How many tokens a model of size N should see, and the budget that takes."""
     hardware = training_hardware(gpu, gpus, mfu, price, accelerators)
-    n = parse_quantity(params, "--params")
+    counting = read_counting(model, flops_per_token, params)
+    if params is None and model is None:
+        raise ScalecalcError("give the model size as --params (such as 7B) or --model NAME.")
+    n = None if model is not None else parse_quantity(params, "--params")
     chosen = load_presets(preset, overrides=set_)
     budgets = {"flops": flops, "days": days, "dollars": dollars}
+    budget = None
     if all(value is None for value in budgets.values()):
-        records: list[Any] = [solve.optimal(item, params=n) for item in chosen]
+        records: list[Any] = [solve.optimal(item, params=_size(counting, item, n)) for item in chosen]
         title = "Compute-optimal tokens"
     else:
         _, budget = one_question(budgets, hardware, what="--flops, --days or --dollars")
-        records = [solve.tokens_at_budget(item, n, budget) for item in chosen]
+        records = [solve.tokens_at_budget(item, _size(counting, item, n), _law_budget(counting, item, budget))
+                   for item in chosen]
         title = "Tokens a budget buys"
-    emit(chosen, priced(records, hardware), format, title=title, transpose=True)
+    records = _counted(counting, chosen, records, budget)
+    emit(chosen, priced(records, hardware), format, title=title, transpose=True,
+         warnings=counting_notes(counting, chosen))
 
 
 @app.command(epilog=examples("scalecalc table --preset chinchilla-approach1",
-                             "scalecalc table --flops 1e18:1e26 --per-decade 2 --preset all --format csv"))
+                             "scalecalc table --flops 1e18:1e26 --per-decade 2 --preset all --format csv",
+                             "scalecalc table --model llama-3-8b,llama-3-70b,llama-3.1-405b --preset kaplan"))
 def table(
     params: Annotated[str | None, typer.Option(metavar="LIST", help="Rows by model size: a list such as "
                                                "400M,1B,10B or a range 1B:1T.")] = None,
@@ -196,6 +250,10 @@ def table(
                                               "or a range 1e18:1e26.")] = None,
     per_decade: Annotated[int | None, typer.Option(metavar="INTEGER", help="Rows per decade of a range "
                                                    "(default 1).")] = None,
+    model: Annotated[str | None, typer.Option(
+        "--model", metavar="LIST", help="Rows by model: catalogue names or config.json files, comma "
+        "separated, e.g. llama-3-8b,llama-3-70b (in place of --params).", rich_help_panel="Model")] = None,
+    flops_per_token: FlopsPerTokenOption = None,
     preset: PresetOption = None,
     set_: SetOption = None,
     ci: CiOption = None,
@@ -210,18 +268,47 @@ def table(
     hardware = training_hardware(gpu, gpus, mfu, price, accelerators)
     if params is not None and flops is not None:
         raise ScalecalcError("give the table's rows as --params or as --flops, not both.")
+    if model is not None and flops is not None:
+        raise ScalecalcError("give the table's rows as --model or as --flops, not both.")
     if per_decade is not None and params is None and flops is None:
         raise ScalecalcError("--per-decade goes with a range, such as --flops 1e18:1e26.")
+    if model is not None:
+        _model_table(model, flops_per_token, params, preset, set_, ci, hardware, format)
+        return
+    counting = read_counting(None, flops_per_token)
     sizes = parse_quantity_list(params, "--params", per_decade) if params is not None else None
     budgets = parse_quantity_list(flops, "--flops", per_decade) if flops is not None else None
     chosen = load_presets(preset, need_uncertainty=ci is not None, overrides=set_)
     if ci is None:
-        records: list[Any] = [solve.table(item, params=sizes, flops=budgets) for item in chosen]
+        records: list[Any] = [solve.table(item, params=sizes, flops=_law_budget(counting, item, budgets))
+                              for item in chosen]
     else:
         rows = {"flops": budgets} if budgets is not None else {
             "params": sizes if sizes is not None else np.array(solve.TABLE3_PARAMS)}
-        records = [_optimal(item, ci, **rows) for item in chosen]
+        records = [_optimal(item, ci, **_question(counting, item, *next(iter(rows.items()))))
+                   for item in chosen]
+    records = _counted(counting, chosen, records, budgets)
     emit(chosen, priced(records, hardware), format, title="Compute-optimal allocation", transpose=False)
+
+
+MAX_TABLE_MODELS = 1000
+
+
+def _model_table(models: str, flops_per_token: str | None, params: str | None, preset: list[str] | None,
+                 set_: list[str] | None, ci: float | None, hardware: Any, format: OutputFormat) -> None:
+    """table --model a,b,c: one compute-optimal row per model and preset."""
+    names = [name.strip() for name in models.split(",")]
+    if len(names) > MAX_TABLE_MODELS or not all(names):
+        raise ScalecalcError(f"--model: give from 1 to {MAX_TABLE_MODELS} models separated by commas, such "
+                             "as llama-3-8b,llama-3-70b, with no empty item.")
+    countings = [read_counting(name, flops_per_token, params) for name in names]
+    chosen = load_presets(preset, need_uncertainty=ci is not None, overrides=set_)
+    pairs = [(item, counting) for counting in countings for item in chosen]
+    records = [counting.apply(_optimal(item, ci, params=counting.params(item)), item)
+               for item, counting in pairs]
+    notes = [note for counting in countings for note in counting_notes(counting, chosen)]
+    emit([item for item, _ in pairs], priced(records, hardware), format, title="Compute-optimal allocation",
+         transpose=False, warnings=notes)
 
 
 def _serving(training: Any, gpu: str | None, mfu: str | None, price: str | None,
@@ -240,6 +327,30 @@ def _serving(training: Any, gpu: str | None, mfu: str | None, price: str | None,
         else training.accelerator
     return hardware.Hardware(accelerator, None, hardware.parse_mfu(mfu, "--inference-mfu"),
                              parse_quantity(price, "--inference-price"))
+
+
+def _size(counting: Any, item: Preset, params: float | None) -> Any:
+    """N for this preset: the number given, or the model's count as the preset's law counts it."""
+    return params if counting is None or counting.model is None else counting.params(item)
+
+
+def _law_budget(counting: Any, item: Preset, budget: Any) -> Any:
+    """A budget counted the user's way (--flops-per-token), as the law's own compute."""
+    return budget if counting is None or budget is None else counting.law_budget(item, budget)
+
+
+def _question(counting: Any, item: Preset, key: str, value: Any) -> dict[str, Any]:
+    """The question for solve: the model's N for this preset, or a budget as the law's compute."""
+    if counting is not None and counting.model is not None:
+        return {"params": counting.params(item)}
+    return {key: _law_budget(counting, item, value) if key == "flops" else value}
+
+
+def _counted(counting: Any, chosen: list[Preset], records: list[Any], given_flops: Any = None) -> list[Any]:
+    """Records with compute counted the user's way, given budgets exact, and the counting columns."""
+    if counting is None:
+        return records
+    return [counting.apply(record, item, given_flops) for item, record in zip(chosen, records, strict=True)]
 
 
 def _optimal(item: Preset, ci: float | None, **question: Any) -> Any:

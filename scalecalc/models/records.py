@@ -68,3 +68,19 @@ class CatalogueEntry:
     tokens_per_param: Value = record_field("ratio", "tokens / active_params")
     released: str = record_field("text", "release date")
     source: str = record_field("text", "paper or report, arXiv id, and where in it")
+
+
+@dataclass(frozen=True)
+class LawVerdict:
+    """Columns `scalecalc models --preset P` adds: a trained model held against P's compute optimum."""
+
+    preset: str = record_field("text", "preset (coefficient set) that judged the model")
+    law_params: Value = record_field("count", "the N the preset's law takes: active_params, less the "
+                                     "embeddings where the law counts non-embedding parameters (kaplan)")
+    loss: Value = record_field("loss", "predicted loss, nats per token (blank: no token count)")
+    tokens_multiple: Value = record_field("ratio", "over-training factor: tokens / the compute-optimal "
+                                          "tokens for law_params")
+    equal_loss_flops: Value = record_field("flops", "compute of the compute-optimal run with the same "
+                                           "predicted loss, counted as flops is")
+    compute_multiplier: Value = record_field("ratio", "flops / equal_loss_flops: how many times the "
+                                             "compute-optimal cost of its loss the model took")
