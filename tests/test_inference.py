@@ -88,3 +88,34 @@ def test_cli_inference_in_flops_and_in_dollars(run_inprocess) -> None:
 def test_inference_errors(run_inprocess, args, message) -> None:
     result = run_inprocess(*args)
     assert result.code == 2 and result.stdout == "" and message in result.stderr
+
+
+def test_cli_prefill_and_decode_costed_apart(run_inprocess) -> None:
+    """optimal --inference-requests: Sardana et al.'s cost model, each phase its own MFU; the hours
+    of each phase are 2·N·tokens / (peak · MFU) / 3600 (A100 dense BF16 peak 312e12)."""
+    result = run_inprocess("optimal", "--loss", "2.0", "-p", "chinchilla", "--inference-requests", "1e10",
+                           "--input-tokens", "1000", "--output-tokens", "250", "--gpu", "a100",
+                           "--mfu", "0.5", "--price", "1.4", "--inference-price", "0.6",
+                           "--prefill-mfu", "0.4", "--decode-mfu", "0.2", "-f", "json")
+    assert result.code == 0, result.stderr
+    (row,) = json.loads(result.stdout)
+    assert row["input_tokens"] == pytest.approx(1e13) and row["output_tokens"] == pytest.approx(2.5e12)
+    assert row["prefill_gpu_hours"] == pytest.approx(2 * row["params"] * 1e13 / (312e12 * 0.4) / 3600,
+                                                     rel=1e-9)
+    assert row["decode_gpu_hours"] == pytest.approx(2 * row["params"] * 2.5e12 / (312e12 * 0.2) / 3600,
+                                                    rel=1e-9)
+    assert row["train_dollars"] == pytest.approx(row["train_gpu_hours"] * 1.4, rel=1e-9)
+    assert row["total_dollars"] == pytest.approx(
+        row["train_dollars"] + row["prefill_dollars"] + row["decode_dollars"], rel=1e-9)
+    assert row["total_dollars_ratio"] < 1 and row["params"] < row["optimal_params"]
+    assert "gpu_hours" not in row  # the record prices its own phases; no second training price
+
+
+def test_cli_prefill_and_decode_need_a_demand_and_a_gpu(run_inprocess) -> None:
+    both = run_inprocess("optimal", "--loss", "2.0", "--inference-requests", "1e9", "--inference-tokens",
+                         "1T", "--gpu", "h100")
+    assert both.code == 2 and "one of them" in both.stderr and both.stdout == ""
+    no_gpu = run_inprocess("optimal", "--loss", "2.0", "--inference-requests", "1e9")
+    assert no_gpu.code == 2 and "--gpu" in no_gpu.stderr
+    by_flops = run_inprocess("optimal", "--flops", "1e22", "--prefill-mfu", "0.3", "--gpu", "h100")
+    assert by_flops.code == 2 and "goes with --loss" in by_flops.stderr

@@ -98,6 +98,9 @@ PriceOption = Annotated[str | None, typer.Option(
 AcceleratorsOption = Annotated[str | None, typer.Option(
     "--accelerators", metavar="FILE", help="A TOML file adding or replacing accelerators.",
     rich_help_panel="Hardware")]
+PrecisionOption = Annotated[str | None, typer.Option(
+    "--precision", metavar="NAME", help="Which peak of --gpu: bf16 (default) or fp8 (dense figures; "
+    "scalecalc hardware lists both).", rich_help_panel="Hardware")]
 DaysOption = Annotated[str | None, typer.Option(
     "--days", metavar="NUMBER", help="Budget as wall-clock days on --gpus accelerators of --gpu.",
     rich_help_panel="Hardware")]
@@ -148,13 +151,13 @@ def one_question(given: dict[str, str | None], hardware: Any,
 
 
 def training_hardware(gpu: str | None, gpus: str | None, mfu: str | None, price: str | None,
-              accelerators: str | None) -> Any:
-    """The training hardware, or None when --gpu is not given."""
-    if all(value is None for value in (gpu, gpus, mfu, price, accelerators)):
+                      accelerators: str | None, precision: str | None = None) -> Any:
+    """The training hardware, or None when no hardware option is given."""
+    if all(value is None for value in (gpu, gpus, mfu, price, accelerators, precision)):
         return None  # the common case skips importing the hardware module (start-up time)
     from scalecalc import hardware
 
-    return hardware.from_settings(gpu, gpus, mfu, price, accelerators)
+    return hardware.from_settings(gpu, gpus, mfu, price, accelerators, precision)
 
 
 def priced(records: list[Any], hardware: Any) -> list[Any]:

@@ -13,6 +13,7 @@ from scalecalc.cli.app import (
     GpusOption,
     MfuOption,
     OutputFormat,
+    PrecisionOption,
     PriceOption,
     app,
     examples,
@@ -21,11 +22,6 @@ from scalecalc.cli.app import (
 from scalecalc.cli.counting import ModelOption
 from scalecalc.errors import ScalecalcError
 from scalecalc.quantities import parse_quantity
-
-# --precision, for every command that takes --gpu (planning commands may import it from here).
-PrecisionOption = Annotated[str | None, typer.Option(
-    "--precision", metavar="NAME", help="Which peak of --gpu: bf16 (default) or fp8 (dense figures; "
-    "scalecalc hardware lists both).", rich_help_panel="Hardware")]
 
 
 def _limit(help: str, metavar: str = "NUMBER") -> Any:

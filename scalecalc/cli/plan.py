@@ -16,6 +16,7 @@ from scalecalc.cli.app import (
     GpusOption,
     MfuOption,
     OutputFormat,
+    PrecisionOption,
     PresetOption,
     PriceOption,
     SetOption,
@@ -68,6 +69,21 @@ def optimal(
     inference_price: Annotated[str | None, typer.Option(
         metavar="NUMBER", help="Dollars per serving accelerator-hour: with --price, minimize dollars.",
         rich_help_panel="Inference")] = None,
+    inference_requests: Annotated[str | None, typer.Option(
+        metavar="SIZE", help="With --loss: lifetime requests, instead of --inference-tokens; each of "
+        "--input-tokens and --output-tokens.", rich_help_panel="Inference")] = None,
+    input_tokens: Annotated[str | None, typer.Option(
+        metavar="NUMBER", help="Prompt tokens of an average request (prefill; default 70, Sardana et "
+        "al.).", rich_help_panel="Inference")] = None,
+    output_tokens: Annotated[str | None, typer.Option(
+        metavar="NUMBER", help="Generated tokens of an average request (decode; default 215).",
+        rich_help_panel="Inference")] = None,
+    prefill_mfu: Annotated[str | None, typer.Option(
+        metavar="NUMBER", help="Utilization of prefill (default 0.5, Sardana et al.).",
+        rich_help_panel="Inference")] = None,
+    decode_mfu: Annotated[str | None, typer.Option(
+        metavar="NUMBER", help="Utilization of decode (default 0.01, Sardana et al.).",
+        rich_help_panel="Inference")] = None,
     unique_tokens: UniqueOption = None,
     model: ModelOption = None,
     flops_per_token: FlopsPerTokenOption = None,
@@ -79,10 +95,11 @@ def optimal(
     mfu: MfuOption = None,
     price: PriceOption = None,
     accelerators: AcceleratorsOption = None,
+    precision: PrecisionOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """The compute-optimal N, D, C and loss, fixed by exactly one of the budget options (or --model)."""
-    hardware = training_hardware(gpu, gpus, mfu, price, accelerators)
+    hardware = training_hardware(gpu, gpus, mfu, price, accelerators, precision)
     counting = read_counting(model, flops_per_token, params)
     given = {"flops": flops, "params": params, "tokens": tokens, "loss": loss, "days": days,
              "dollars": dollars}
@@ -96,7 +113,18 @@ def optimal(
         key, value = one_question(given, hardware)
     chosen = load_presets(preset, need_law=key == "loss", need_uncertainty=ci is not None, overrides=set_)
     warnings: list[str] = counting_notes(counting, chosen)
-    if inference_tokens is not None:
+    phases = {"--inference-requests": inference_requests, "--input-tokens": input_tokens,
+              "--output-tokens": output_tokens, "--prefill-mfu": prefill_mfu, "--decode-mfu": decode_mfu}
+    if any(text is not None for text in phases.values()):
+        refuse_counting(counting, "--inference-requests")
+        if key != "loss" or ci is not None or unique_tokens is not None:
+            raise ScalecalcError("prefill and decode costing goes with --loss (the loss to reach), not "
+                                 "with --flops, --params, --tokens, --ci or --unique-tokens.")
+        records = [_served(item, value, hardware, inference_tokens, inference_gpu, inference_mfu,
+                           inference_price, accelerators, phases) for item in chosen]
+        title = "Inference-aware run, prefill and decode costed apart"
+        hardware = None  # the record prices training, prefill and decode itself
+    elif inference_tokens is not None:
         refuse_counting(counting, "--inference-tokens")
         if key != "loss" or ci is not None or unique_tokens is not None:
             raise ScalecalcError("--inference-tokens goes with --loss (the loss to reach), not with "
@@ -150,11 +178,12 @@ def loss_command(
     mfu: MfuOption = None,
     price: PriceOption = None,
     accelerators: AcceleratorsOption = None,
+    precision: PrecisionOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """The loss a law predicts for a run, its terms, what it gives away to the optimum, and its compute
     multiplier: its compute over what a compute-optimal run needs for the same loss."""
-    hardware = training_hardware(gpu, gpus, mfu, price, accelerators)
+    hardware = training_hardware(gpu, gpus, mfu, price, accelerators, precision)
     counting = read_counting(model, flops_per_token, params)
     notes: list[str] = []
     if counting is not None and counting.model is not None and tokens is None:
@@ -216,10 +245,11 @@ def tokens(
     mfu: MfuOption = None,
     price: PriceOption = None,
     accelerators: AcceleratorsOption = None,
+    precision: PrecisionOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """How many tokens a model of size N should see, and the budget that takes."""
-    hardware = training_hardware(gpu, gpus, mfu, price, accelerators)
+    hardware = training_hardware(gpu, gpus, mfu, price, accelerators, precision)
     counting = read_counting(model, flops_per_token, params)
     if params is None and model is None:
         raise ScalecalcError("give the model size as --params (such as 7B) or --model NAME.")
@@ -262,10 +292,11 @@ def table(
     mfu: MfuOption = None,
     price: PriceOption = None,
     accelerators: AcceleratorsOption = None,
+    precision: PrecisionOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """A Chinchilla-style table of N_opt, C, D_opt (default rows: the nine sizes of Table 3)."""
-    hardware = training_hardware(gpu, gpus, mfu, price, accelerators)
+    hardware = training_hardware(gpu, gpus, mfu, price, accelerators, precision)
     if params is not None and flops is not None:
         raise ScalecalcError("give the table's rows as --params or as --flops, not both.")
     if model is not None and flops is not None:
@@ -327,6 +358,34 @@ def _serving(training: Any, gpu: str | None, mfu: str | None, price: str | None,
         else training.accelerator
     return hardware.Hardware(accelerator, None, hardware.parse_mfu(mfu, "--inference-mfu"),
                              parse_quantity(price, "--inference-price"))
+
+
+def _served(item: Preset, loss: float, training: Any, inference_tokens: str | None, gpu: str | None,
+            mfu: str | None, price: str | None, accelerators: str | None,
+            phases: dict[str, str | None]) -> Any:
+    """optimal --loss L with prefill and decode costed apart, as Sardana et al.'s cost model does:
+    each phase its own utilization, a request shape splitting the lifetime tokens."""
+    from pathlib import Path
+
+    from scalecalc import hardware, inference
+
+    if training is None:
+        raise ScalecalcError("prefill and decode are costed in accelerator time: give the training "
+                             "--gpu (and --price with --inference-price for dollars).")
+    requests = phases["--inference-requests"]
+    if (requests is None) == (inference_tokens is None):
+        raise ScalecalcError("give the lifetime demand as --inference-tokens or as --inference-requests, "
+                             "one of them.")
+    shape = inference.request_shape(phases["--input-tokens"], phases["--output-tokens"])
+    if requests is not None:
+        given, output = shape.lifetime(parse_quantity(requests, "--inference-requests", allow_zero=True))
+    else:
+        given, output = shape.split(parse_quantity(inference_tokens, "--inference-tokens", allow_zero=True))
+    accelerator = hardware.find(gpu, Path(accelerators) if accelerators else None) if gpu \
+        else training.accelerator
+    serving = hardware.serving_from_settings(accelerator, price, mfu, phases["--prefill-mfu"],
+                                             phases["--decode-mfu"])
+    return inference.served(item, loss, training, serving, given, output)
 
 
 def _size(counting: Any, item: Preset, params: float | None) -> Any:
