@@ -43,8 +43,8 @@ LIMITS: dict[str, tuple[str, bool]] = {
     "max_gpus": ("gpus", True),
 }
 HARDWARE_KEYS = ("gpu", "gpus", "mfu", "price", "accelerators", "precision")
-RUN_KEYS = {"name", "params", "model", "tokens", "preset", "limits", *HARDWARE_KEYS}
-TOP_KEYS = {"preset", "limits", "run", *HARDWARE_KEYS}
+RUN_KEYS = {"name", "params", "model", "tokens", "flops_per_token", "preset", "limits", *HARDWARE_KEYS}
+TOP_KEYS = {"preset", "limits", "run", "flops_per_token", *HARDWARE_KEYS}
 MAX_RUNS = 10_000
 STATE_BYTES = 16  # bf16 mixed-precision Adam (architecture.md §6: ZeRO's 2 + 2 + 12)
 
@@ -70,11 +70,14 @@ class PlannedRun:
     limits: dict[str, float] = field(default_factory=dict)
     where: str = ""  # how messages name the run: "plan file P, line L, run NAME"; default "run NAME"
     total_params: float | None = None  # every parameter, for memory; None: params
+    # Compute counted over the law's c0·N·D: --flops-per-token, or a model whose law leaves out
+    # its embeddings (scalecalc.compute.Counting.scale). 1: the law's own 6·N·D.
+    compute_scale: float = 1.0
 
 
 def inline_run(params: float, tokens: float, preset: Preset, hardware: Hardware | None,
                limits: dict[str, float], model: str | None = None,
-               total_params: float | None = None) -> PlannedRun:
+               total_params: float | None = None, compute_scale: float = 1.0) -> PlannedRun:
     """The run given on the command line, named by its model or size so a table's title reads well."""
     for name, value in (("--params", params), ("--tokens", tokens)):
         if value < 1:
@@ -82,7 +85,7 @@ def inline_run(params: float, tokens: float, preset: Preset, hardware: Hardware 
     check_limits(limits, "", lambda key: f"--{key.replace('_', '-')}")
     label = model if model is not None else f"{_size(params)} params"
     return PlannedRun(f"{label}, {_size(tokens)} tokens", params, tokens, preset, hardware, limits,
-                      total_params=total_params)
+                      total_params=total_params, compute_scale=compute_scale)
 
 
 def _size(value: float) -> str:
@@ -143,7 +146,7 @@ def evaluate(run: PlannedRun) -> list[CheckResult]:
     where = run.where or f"run {run.name}"
     if not run.limits:
         raise ScalecalcError(f"{where}: no limits to check; give at least one, such as --max-flops.")
-    flops = run.preset.flops_per_param_token * run.params * run.tokens
+    flops = run.preset.flops_per_param_token * run.params * run.tokens * run.compute_scale
     planned: dict[str, float | None] = {"flops": flops, "tokens_per_param": run.tokens / run.params}
     if not math.isfinite(flops):
         raise ScalecalcError(f"{where}: the planned compute {run.preset.flops_per_param_token:g} · "
@@ -266,13 +269,37 @@ class _PlanReader:
             sizes["params"] = model.law_params(preset.params_convention)
             sizes.setdefault("tokens", model.tokens)
             total = model.total
+        scale = self.compute_scale(data, entry, run, top_run, model, preset)
         limits = {**defaults, **self.limits(entry, run, "run.limits", index, name)}
         where = self.locate.where("run", "", index, name)
         if not limits:
             raise ScalecalcError(f"{where}: no limits to check; add a [run.limits] table, or [limits] for "
                                  "every run, with one such as max_days = 30.")
         check_limits(limits, f"{where}: ")
-        return PlannedRun(name, sizes["params"], sizes["tokens"], preset, hardware, limits, where, total)
+        return PlannedRun(name, sizes["params"], sizes["tokens"], preset, hardware, limits, where, total,
+                          scale)
+
+    def compute_scale(self, data: dict[str, Any], entry: dict[str, Any], run: Table, top: Table,
+                      model: Any, preset: Preset) -> float:
+        """flops_per_token (the run's, else the file's): a number per parameter, or with a model a
+        named convention, as --flops-per-token takes it; 1 where neither it nor a model changes
+        how compute is counted."""
+        owner, table = (run, entry) if "flops_per_token" in entry else (top, data)
+        value = table.get("flops_per_token")
+        if value is None and model is None:
+            return 1.0
+        from scalecalc.compute import Counting, parse_flops_per_token
+
+        per_token = None
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                raise owner.fail("flops_per_token", f"must be a number such as 8 or a convention such as "
+                                 f"\"6N+attn\", not {describe(value)}")
+            try:
+                per_token = parse_flops_per_token(str(value), model is not None)
+            except ScalecalcError as error:
+                raise owner.fail("flops_per_token", f"is not usable: {error}") from None
+        return float(Counting(per_token, model).scale(preset))
 
     def model(self, run: Table, entry: dict[str, Any]) -> Any:
         """A run's model = "NAME" (or a config.json beside the plan), in place of params; its tokens

@@ -197,3 +197,41 @@ def test_the_example_plan_is_unchanged_by_the_memory_check(run_inprocess) -> Non
     """examples/plan.toml: 7B and 70B on 1,024 and 4,096 H100s fit easily; no row is added."""
     rows = json.loads(run_inprocess("check", str(EXAMPLE), "-f", "json").stdout)
     assert len(rows) == 8
+
+
+def test_flops_per_token_counts_check_compute(run_inprocess, tmp_path) -> None:
+    """--flops-per-token 8 (full recomputation) plans 8/6 of the compute of C = 6·N·D."""
+    def planned(*extra: str) -> float:
+        result = run_inprocess("check", "--params", "7B", "--tokens", "2T", "--max-flops", "1e30",
+                               *extra, "-f", "json")
+        assert result.code == 0, result.stderr
+        return json.loads(result.stdout)[0]["planned"]
+
+    assert planned() == pytest.approx(6 * 7e9 * 2e12, rel=1e-12)
+    assert planned("--flops-per-token", "8") == pytest.approx(8 * 7e9 * 2e12, rel=1e-12)
+    plan = tmp_path / "plan.toml"
+    plan.write_text('flops_per_token = 8\n[[run]]\nname = "a"\nparams = "7B"\ntokens = "2T"\n'
+                    '[run.limits]\nmax_flops = 1e30\n', encoding="utf-8")
+    (row,) = json.loads(run_inprocess("check", str(plan), "-f", "json").stdout)
+    assert row["planned"] == pytest.approx(8 * 7e9 * 2e12, rel=1e-12)
+
+
+def test_check_counts_a_models_whole_compute_under_kaplan(run_inprocess) -> None:
+    """Kaplan's law takes Llama-3-8B's 6,979,588,096 non-embedding parameters, but the run still
+    computes with all 8,030,261,248 (architecture reference §4): C = 6 · 8.03e9 · 15e12."""
+    result = run_inprocess("check", "--model", "llama-3-8b", "-p", "kaplan", "--max-flops", "1e30",
+                           "-f", "json")
+    (row,) = json.loads(result.stdout)
+    assert row["planned"] == pytest.approx(6 * 8_030_261_248 * 15e12, rel=1e-12)
+
+
+@pytest.mark.parametrize(("value", "gist"), [("true", "must be a number such as 8"),
+                                             ('"6N+attn"', "counts FLOPs from a model's shape"),
+                                             ("0", "not positive")])
+def test_bad_flops_per_token_in_a_plan(run_inprocess, tmp_path, value: str, gist: str) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'[[run]]\nname = "a"\nparams = "7B"\ntokens = "2T"\nflops_per_token = {value}\n'
+                    '[run.limits]\nmax_flops = 1e30\n', encoding="utf-8")
+    result = run_inprocess("check", str(plan))
+    assert result.code == 2 and result.stdout == "" and gist in result.stderr
+    assert "key flops_per_token" in result.stderr

@@ -19,7 +19,7 @@ from scalecalc.cli.app import (
     examples,
     write,
 )
-from scalecalc.cli.counting import ModelOption
+from scalecalc.cli.counting import FlopsPerTokenOption, ModelOption, counting_notes, read_counting
 from scalecalc.errors import ScalecalcError
 from scalecalc.quantities import parse_quantity
 
@@ -49,6 +49,7 @@ def check(
     tokens: Annotated[str | None, typer.Option(metavar="SIZE", help="Training tokens D of the planned "
                                                "run, e.g. 2T.")] = None,
     model: ModelOption = None,
+    flops_per_token: FlopsPerTokenOption = None,
     max_flops: _limit("Fail if the training compute 6·N·D exceeds this many FLOPs.", "FLOPS") = None,
     max_gpu_hours: _limit("Fail if the accelerator-hours exceed this (needs --gpu).") = None,
     max_days: _limit("Fail if the wall-clock days exceed this (needs --gpu and --gpus).") = None,
@@ -88,7 +89,7 @@ def check(
         if plan is not None:
             options = (("--params", params), ("--model", model), ("--tokens", tokens), ("--preset", preset),
                        ("--gpu", gpu), ("--gpus", gpus), ("--mfu", mfu), ("--price", price),
-                       ("--precision", precision))
+                       ("--precision", precision), ("--flops-per-token", flops_per_token))
             inline = [name for name, value in options if value is not None] + \
                 ["--" + key.replace("_", "-") for key in limits]
             if inline:
@@ -102,13 +103,15 @@ def check(
             settings = accelerator_files.from_settings(gpu, gpus, mfu, price, accelerators, precision)
             law = preset_files.load(preset or preset_files.DEFAULT_PRESET)
             if model is not None:
-                runs = [_model_run(model, params, tokens, law, settings, limits)]
+                runs = [_model_run(model, params, tokens, law, settings, limits, flops_per_token)]
             else:
                 if params is None or tokens is None:
                     raise ScalecalcError("give a plan file, or the run as --params and --tokens (or "
                                          "--model) with limits such as --max-flops 1e23.")
                 size, count = parse_quantity(params, "--params"), parse_quantity(tokens, "--tokens")
-                runs = [checks.inline_run(size, count, law, settings, limits)]
+                counting = read_counting(None, flops_per_token)
+                scale = 1.0 if counting is None else float(counting.scale(law))
+                runs = [checks.inline_run(size, count, law, settings, limits, compute_scale=scale)]
         return [result for run in runs for result in checks.evaluate(run)]
 
     try:
@@ -129,22 +132,21 @@ def check(
 
 
 def _model_run(model: str, params: str | None, tokens: str | None, law: Any, hardware: Any,
-               limits: dict[str, float]) -> Any:
+               limits: dict[str, float], flops_per_token: str | None) -> Any:
     """check --model NAME: the run of that model (its catalogue tokens unless --tokens is given);
     the law takes the count it was fitted on, memory every parameter."""
     from scalecalc import check as checks
-    from scalecalc.cli.counting import counting_notes, read_counting
     from scalecalc.models.sizing import tokens_note
 
-    counting = read_counting(model, None, params)
+    counting = read_counting(model, flops_per_token, params)
     sizes = counting.model
     if tokens is None and sizes.tokens is None:
         raise ScalecalcError(f"{sizes.name} has no published training token count; give --tokens.")
     count = parse_quantity(tokens, "--tokens") if tokens is not None else sizes.tokens
     for note in counting_notes(counting, [law]) + ([] if tokens is not None else [tokens_note(sizes)]):
         typer.echo(note, err=True)
-    run = checks.inline_run(counting.params(law), count, law, hardware, limits, sizes.name, sizes.total)
-    return run
+    return checks.inline_run(counting.params(law), count, law, hardware, limits, sizes.name, sizes.total,
+                             float(counting.scale(law)))
 
 
 @app.command(epilog=examples("scalecalc hardware --format csv"))
