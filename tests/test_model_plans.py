@@ -267,3 +267,12 @@ def test_models_sort_in_every_format(run_inprocess) -> None:
     assert all(not row["compute_multiplier"] for row in rows[len(values):])  # blanks last
     by_date = rows_json(run_inprocess("models", "--sort", "released", "--reverse", "-f", "json"))
     assert [row["released"] for row in by_date] == sorted((row["released"] for row in by_date), reverse=True)
+
+
+def test_models_can_be_named(run_inprocess) -> None:
+    """scalecalc models NAME...: only those rows; an unknown name is refused with a hint."""
+    result = run_inprocess("models", "llama-3-8b", "chinchilla-70b", "--format", "json")
+    assert result.code == 0, result.stderr
+    assert sorted(row["name"] for row in json.loads(result.stdout)) == ["chinchilla-70b", "llama-3-8b"]
+    unknown = run_inprocess("models", "llama-9")
+    assert unknown.code == 2 and unknown.stdout == "" and "unknown model" in unknown.stderr

@@ -23,6 +23,7 @@ from scalecalc.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCUMENT_WIDTH = 100  # the documents show tables as a terminal this wide prints them
 COMMAND = re.compile(r"^\$ (scalecalc .*)$")
 # A number as the outputs print it: 1e+24, 95860654045.68242, -0.5, the 4.68 of 4.68B. Digits
 # inside a word (H100, v5e, 2>/dev/null) are text.
@@ -50,12 +51,21 @@ def examples(path: Path) -> list[tuple[str, str, int]]:
 
 
 def run_example(command: str) -> str:
-    """What the command prints on a terminal: stderr and stdout in the order they were written."""
+    """What the command prints on a terminal 100 columns wide: stderr and stdout in the order they
+    were written."""
+    import os
+
     quiet = "2>/dev/null" in command
     args = shlex.split(command.replace("2>/dev/null", ""))[1:]
     both, dropped = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(both), contextlib.redirect_stderr(dropped if quiet else both):
-        main(args)
+    saved = {key: os.environ.pop(key, None) for key in ("COLUMNS", "NO_COLOR", "FORCE_COLOR")}
+    os.environ["COLUMNS"] = str(DOCUMENT_WIDTH)
+    try:
+        with contextlib.redirect_stdout(both), contextlib.redirect_stderr(dropped if quiet else both):
+            main(args)
+    finally:
+        os.environ.pop("COLUMNS")
+        os.environ.update({key: value for key, value in saved.items() if value is not None})
     return "\n".join(line.rstrip() for line in both.getvalue().splitlines()).strip("\n")
 
 

@@ -129,6 +129,8 @@ def model_command(
                                             "scalecalc models --preset all --format csv",
                                             "scalecalc models --models my-models.toml"))
 def models_command(
+    names: Annotated[list[str] | None, typer.Argument(
+        metavar="[NAME]...", help="Only these catalogue models (default: all of them).")] = None,
     models: ModelsFileOption = None,
     preset: Annotated[list[str] | None, typer.Option(
         "--preset", "-p", metavar="NAME", help="Add each model's predicted loss, over-training factor and "
@@ -145,7 +147,9 @@ def models_command(
 
     if reverse and sort is None:
         raise ScalecalcError("--reverse goes with --sort NAME; add the column to sort by.")
-    entries = catalogue.load(models).values()
+    known = catalogue.load(models)
+    entries = list(known.values()) if not names else \
+        list({(entry := catalogue.find(name, models)).name: entry for name in names}.values())
     if preset:
         rows: list[Any] = report.judged(entries, load_presets(preset, need_law=True))
         title = "Trained models against the compute-optimal run of the same loss"
