@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from scalecalc import check, hardware, presets, tomlfile
 from scalecalc.check import LIMITS
-from scalecalc.cli.app import app
+from scalecalc.cli import full_app
 from scalecalc.errors import ScalecalcError
 
 RUN = '[[run]]\nname = "a"\nparams = "7B"\ntokens = "1T"\n[run.limits]\nmax_flops = 1e30\n'
@@ -310,7 +310,7 @@ def test_inline_run_is_named_by_its_size_and_summary_goes_to_stderr(run_inproces
 
 @pytest.mark.parametrize("name", ["check", "hardware"])
 def test_every_option_has_help_and_a_metavar(name: str) -> None:
-    group = typer.main.get_command(app)
+    group = typer.main.get_command(full_app())
     command = group.get_command(None, name)  # type: ignore[attr-defined]
     expected = {"max_flops": "FLOPS", "params": "SIZE", "tokens": "SIZE", "gpus": "INTEGER", "gpu": "NAME",
                 "accelerators": "FILE", "preset": "NAME", "mfu": "NUMBER", "price": "NUMBER",

@@ -214,9 +214,9 @@ def test_seeded_bootstrap_agrees_within_tolerance(run_inprocess, tmp_path: Path)
 
 # 9. Every option of fit says what goes in it.
 def test_fit_options_have_metavars() -> None:
-    from scalecalc.cli import app
+    from scalecalc.cli import full_app
 
-    command = typer.main.get_command(app).commands["fit"]
+    command = typer.main.get_command(full_app()).commands["fit"]
     allowed = {"NUMBER", "SIZE", "FLOPS", "LIST", "FILE", "PATH", "NAME", "PERCENT", "INTEGER"}
     for param in command.params:
         if getattr(param, "is_flag", False) or param.name in ("format", "help"):

@@ -268,10 +268,10 @@ def test_frontier_help_says_it_draws_every_preset(run_inprocess) -> None:
 def test_plot_options_have_metavars_and_out_says_its_default(run_inprocess, kind) -> None:
     import typer
 
-    from scalecalc.cli.app import app
+    from scalecalc.cli import full_app
 
     allowed = {"FLOPS", "SIZE", "LIST", "FILE", "PATH", "NAME", "PERCENT", "INTEGER", "NUMBER", "NAME=NUMBER"}
-    command = typer.main.get_command(app).commands["plot"].commands[kind]
+    command = typer.main.get_command(full_app()).commands["plot"].commands[kind]
     for param in command.params:
         if param.param_type_name == "option" and not param.is_flag and param.name != "help":
             assert param.metavar in allowed, (kind, param.name, param.metavar)

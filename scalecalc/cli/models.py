@@ -20,9 +20,11 @@ ModelsFileOption = Annotated[str | None, typer.Option(
 SHAPE = "Shape (a model of your own)"
 
 
-@app.command(name="model", epilog="Examples: scalecalc model --model llama-3-8b | scalecalc model "
-             "config.json --gpus 64 --gpu-memory 80 | scalecalc model --layers 32 --d-model 4096 "
-             "--heads 32 --kv-heads 8 --ffn 14336 --vocab 128256 --seq-len 8192")
+@app.command(name="model", epilog=examples(
+    "scalecalc model --model llama-3-8b",
+    "scalecalc model config.json --gpus 64 --gpu h100",
+    "scalecalc model --layers 32 --d-model 4096 --heads 32 --kv-heads 8 --ffn 14336 --vocab 128256 "
+    "--seq-len 8192"))
 def model_command(
     config: Annotated[str | None, typer.Argument(
         metavar="[CONFIG]", help="A Hugging Face config.json, or - to read it from standard input.")] = None,
