@@ -208,3 +208,11 @@ def test_fp8_serving_on_a_part_without_it() -> None:
 def test_bad_request_shapes(tokens: tuple, gist: str) -> None:
     with pytest.raises(ScalecalcError, match=re.escape(gist)):
         inference.request_shape(*tokens)
+
+
+def test_a_refused_model_run_prints_only_the_error(run_inprocess) -> None:
+    """Notes (the model's default tokens) wait for the checks: a refusal is the only line."""
+    result = run_inprocess("check", "--model", "llama-3-8b", "--gpu", "h100", "--gpus", "1",
+                           "--max-days", "10")
+    assert result.code == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "give gpus of at least 2" in result.stderr

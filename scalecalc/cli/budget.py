@@ -79,6 +79,8 @@ def check(
 
     from scalecalc import check as checks
 
+    notes: list[str] = []  # printed only once the checks are done: an error is the only line
+
     def results_of_plan() -> list[checks.CheckResult]:
         given = {"max_flops": max_flops, "max_gpu_hours": max_gpu_hours, "max_days": max_days,
                  "max_dollars": max_dollars, "max_loss": max_loss,
@@ -103,7 +105,7 @@ def check(
             settings = accelerator_files.from_settings(gpu, gpus, mfu, price, accelerators, precision)
             law = preset_files.load(preset or preset_files.DEFAULT_PRESET)
             if model is not None:
-                runs = [_model_run(model, params, tokens, law, settings, limits, flops_per_token)]
+                runs = [_model_run(model, params, tokens, law, settings, limits, flops_per_token, notes)]
             else:
                 if params is None or tokens is None:
                     raise ScalecalcError("give a plan file, or the run as --params and --tokens (or "
@@ -122,6 +124,8 @@ def check(
         detail = f"{type(error).__name__}: {error}"[:200]
         raise ScalecalcError(f"check stopped on an unexpected error ({detail}); this is a bug in "
                              "scalecalc: please report it with the command and the plan.") from error
+    for note in notes:
+        typer.echo(note, err=True)
     write(results, format, title="Budget checks", transpose=False)
     failed = sum(result.verdict == "FAIL" for result in results)
     noun = "check" if len(results) == 1 else "checks"
@@ -132,7 +136,7 @@ def check(
 
 
 def _model_run(model: str, params: str | None, tokens: str | None, law: Any, hardware: Any,
-               limits: dict[str, float], flops_per_token: str | None) -> Any:
+               limits: dict[str, float], flops_per_token: str | None, notes: list[str]) -> Any:
     """check --model NAME: the run of that model (its catalogue tokens unless --tokens is given);
     the law takes the count it was fitted on, memory every parameter."""
     from scalecalc import check as checks
@@ -143,8 +147,7 @@ def _model_run(model: str, params: str | None, tokens: str | None, law: Any, har
     if tokens is None and sizes.tokens is None:
         raise ScalecalcError(f"{sizes.name} has no published training token count; give --tokens.")
     count = parse_quantity(tokens, "--tokens") if tokens is not None else sizes.tokens
-    for note in counting_notes(counting, [law]) + ([] if tokens is not None else [tokens_note(sizes)]):
-        typer.echo(note, err=True)
+    notes += counting_notes(counting, [law]) + ([] if tokens is not None else [tokens_note(sizes)])
     return checks.inline_run(counting.params(law), count, law, hardware, limits, sizes.name, sizes.total,
                              float(counting.scale(law)))
 
