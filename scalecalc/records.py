@@ -84,9 +84,20 @@ class PresetInfo:
     """One line of `scalecalc presets`."""
 
     name: str = record_field("text", "name to pass to --preset")
+    domain: str = record_field("text", "what it models: language, image, video, math, multimodal, ...")
+    answers: str = record_field("text", "the questions it answers (docs/laws.md): optimal, loss, L(N), ...")
     law: str = record_field("text", "loss law form, or 'none' for an allocation rule only")
     allocation: str = record_field("text", "how N_opt(C) is found: closed form, power-law rule or numeric")
     source: str = record_field("text", "paper, arXiv id and where in it")
+    summary: str = record_field("text", "one-line description")
+
+
+@dataclass(frozen=True)
+class PresetLine:
+    """One line of `scalecalc presets` in a person's table, under its domain's heading."""
+
+    name: str = record_field("text", "name to pass to --preset")
+    answers: str = record_field("text", "the questions it answers")
     summary: str = record_field("text", "one-line description")
 
 

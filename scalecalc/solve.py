@@ -16,8 +16,8 @@ import numpy as np
 
 from scalecalc import optimize
 from scalecalc.errors import ScalecalcError
-from scalecalc.laws import Law
-from scalecalc.presets import Preset
+from scalecalc.laws import Law, single_question
+from scalecalc.presets import Preset, able, require
 from scalecalc.quantities import LARGEST, check_numbers, show
 from scalecalc.records import Allocation, RunReport, SingleLoss
 
@@ -293,10 +293,10 @@ def single_variable_loss(preset: Preset, *, params: Numbers | None = None,
     key, value = ("params", params) if tokens is None else ("tokens", tokens)
     law = preset.single.get(key)
     if law is None:
-        symbol = "N" if key == "params" else "D"
+        question = single_question(key)
         raise ScalecalcError(
-            f"preset {preset.name} has no one-variable law L({symbol}), so it needs both --params and "
-            f"--tokens; give both, or use a preset with L({symbol}) such as kaplan.")
+            f"preset {preset.name} has no one-variable law {question}, so it needs both --params and "
+            f"--tokens; give both, or {able(question)}.")
     value = check_numbers(value, key)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         predicted = finite(law.loss(value), "the predicted loss")
@@ -309,10 +309,7 @@ def check_has_law(preset: Preset) -> None:
 
 
 def _law(preset: Preset) -> Law:
-    if preset.law is None:
-        raise ScalecalcError(
-            f"preset {preset.name} is an allocation rule with no loss law, so it cannot predict "
-            "a loss; use a preset with one, such as chinchilla or besiroglu.")
+    require(preset, "loss", "is an allocation rule with no loss law L(N, D)")
     return preset.law
 
 

@@ -1,0 +1,44 @@
+"""Hostile input for the law library and the presets of issue 10: one case per defect."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def _refused(result, gist: str) -> None:
+    assert result.code == 2
+    assert gist in result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+
+
+def _preset_file(tmp_path, text: str):
+    path = tmp_path / "p.toml"
+    top, _, tables = text.partition("[")  # top-level keys before the first table
+    path.write_text(f'summary = "s"\n{top}[source]\ncitation = "c"\nlocation = "l"\n' + (_ + tables))
+    return str(path)
+
+
+CASES = {
+    "unknown domain": ('domain = "cooking"\n[allocation]\nform = "power-law"\ncoefficient = 1\n'
+                       'exponent = 0.5\n', "must be one of language"),
+    "domain a number": ('domain = 3\n[allocation]\nform = "power-law"\ncoefficient = 1\nexponent = 0.5\n',
+                        "domain must be a non-empty string"),
+    "unknown law form": ('[law]\nform = "magic"\nE = 1\n', "form must be one of"),
+    "unknown single form": ('[allocation]\nform = "power-law"\ncoefficient = 1\nexponent = 0.5\n'
+                            '[single.params]\nform = "magic"\n', "form must be one of"),
+    "unknown extra form": ('[allocation]\nform = "power-law"\ncoefficient = 1\nexponent = 0.5\n'
+                           '[laws.batch_size]\nform = "magic"\n', "form must be one of"),
+    "extra law not a table": ('[allocation]\nform = "power-law"\ncoefficient = 1\nexponent = 0.5\n'
+                              '[laws]\nbatch_size = 3\n', "must be a table"),
+}
+
+
+@pytest.mark.parametrize(("text", "gist"), CASES.values(), ids=CASES.keys())
+def test_bad_preset_files(run_inprocess, tmp_path, text, gist) -> None:
+    _refused(run_inprocess("optimal", "--flops", "1e21", "--preset", _preset_file(tmp_path, text)), gist)
+
+
+def test_a_loss_from_an_allocation_rule_names_presets_that_can(run_inprocess) -> None:
+    result = run_inprocess("loss", "--params", "7B", "--tokens", "1T", "-p", "chinchilla-approach1")
+    _refused(result, "use a preset that can, such as besiroglu")
