@@ -240,10 +240,13 @@ def from_mapping(data: dict[str, Any], path: Path) -> Preset:
     if convention not in PARAMS_CONVENTIONS:
         raise top.fail("params_convention", f"must be {' or '.join(map(repr, PARAMS_CONVENTIONS))}, "
                        f"not {describe(convention)}")
-    if law is None and rule is None:
-        raise top.fail("law", "is missing; a preset needs a [law], an [allocation] or both")
+    if law is None and rule is None and "single" not in top.data and "laws" not in top.data:
+        raise top.fail("law", "is missing; a preset needs a [law], an [allocation], a [single.VARIABLE] "
+                       "law or [laws.NAME]")
     if rule is not None:
         allocation, kind = rule, "power-law rule"
+    elif law is None:
+        allocation, kind = None, "none"
     else:
         allocation = law.closed_form_allocation(c0)
         kind = "numeric" if allocation is None else "closed form"

@@ -32,6 +32,7 @@ def allocate(preset: Preset, flops: Numbers) -> tuple[np.ndarray, np.ndarray]:
     if preset.allocation is not None:
         params = preset.allocation.params(flops)
     else:
+        require(preset, "optimal", "has no allocation rule and no loss law L(N, D)")
         params = optimize.isoflop_optimum(_law(preset), np.asarray(flops, dtype=float), c0)
     return params, np.divide(flops, np.multiply(c0, params))
 

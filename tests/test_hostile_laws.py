@@ -42,3 +42,16 @@ def test_bad_preset_files(run_inprocess, tmp_path, text, gist) -> None:
 def test_a_loss_from_an_allocation_rule_names_presets_that_can(run_inprocess) -> None:
     result = run_inprocess("loss", "--params", "7B", "--tokens", "1T", "-p", "chinchilla-approach1")
     _refused(result, "use a preset that can, such as besiroglu")
+
+
+PF_DAYS = {
+    "garbled pf-days": (("optimal", "--flops", "xpfd"), "--flops (in PF-days): 'x' is not a number"),
+    "pf-days on params": (("optimal", "--params", "1pfd"), "--params: '1pfd' is not a number"),
+    "negative pf-days": (("optimal", "--flops", "-1pfd"), "is not positive"),
+    "pf-days overflow": (("optimal", "--flops", "1e299pfd"), "is above 1.157e280 PF-days (1e300 FLOPs)"),
+}
+
+
+@pytest.mark.parametrize(("args", "gist"), PF_DAYS.values(), ids=PF_DAYS.keys())
+def test_pf_days(run_inprocess, args, gist) -> None:
+    _refused(run_inprocess(*args), gist)

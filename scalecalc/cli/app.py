@@ -182,7 +182,10 @@ def load_presets(specs: list[str] | None, need_law: bool = False, need_uncertain
     """Load the requested presets; 'all' means every built-in one that can answer."""
     names: list[str] = []
     for spec in specs or [preset_files.DEFAULT_PRESET]:
-        expanded = preset_files.builtin_names() if spec == "all" else [spec]
+        # 'all': the built-in language presets that plan (image, video and other domains by name).
+        expanded = [name for name in preset_files.builtin_names()
+                    if (found := preset_files.load(name)).domain == "language" and "optimal" in found.answers
+                    ] if spec == "all" else [spec]
         names.extend(name for name in expanded if name not in names)
     loaded = [preset_files.with_overrides(preset_files.load(name), overrides or []) for name in names]
     if need_law:
