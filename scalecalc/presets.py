@@ -30,6 +30,8 @@ MAX_FLOPS_PER_PARAM_TOKEN = 1000.0  # 6 for training, 2 for inference; more is a
 # Which parameter count a law was fitted on: every parameter (Chinchilla), or all but the embeddings
 # (Kaplan et al. 2020 §2.1). A model given by name or config.json is measured the same way.
 PARAMS_CONVENTIONS = ("total", "non-embedding")
+# [laws.NAME] power rules of the budget fill these fields of an optimal answer; the question they answer.
+RULE_FIELDS = {"batch_size": "batch", "min_steps": "batch"}
 
 _TOP_KEYS = {"name", "summary", "notes", "caution", "flops_per_param_token", "params_convention", "source",
              "law", "allocation", "single", "laws", "fitted_range", "uncertainty", "domain"}
@@ -74,10 +76,22 @@ class Preset:
     def answers(self) -> tuple[str, ...]:
         """The questions (laws.QUESTIONS) this preset can answer, from its laws' declarations."""
         found: list[str] = []
-        for part in (self.law, self.allocation, *self.extra.values()):
+        for part in (self.law, self.allocation):
             found.extend(getattr(part, "questions", ()))
+        for key, part in self.extra.items():
+            found.extend([RULE_FIELDS[key]] if part.kind == "rule" else part.questions)
         found.extend(law_forms.single_question(key, law.quantity) for key, law in self.single.items())
         return tuple(name for name in law_forms.QUESTIONS if name in found)
+
+    def rules(self, flops: Any) -> dict[str, Any]:
+        """The optimal answer's fields from the [laws.NAME] power rules of the budget (batch_size, ...)."""
+        return {key: law.value(flops) for key, law in self.extra.items() if law.kind == "rule"}
+
+    def advice(self, params: Any, tokens: Any) -> list[str]:
+        """Warnings from the preset's laws about a run (Kaplan's overfitting rule, say)."""
+        found = [law.advise(self.name, params, tokens)
+                 for law in self.extra.values() if hasattr(law, "advise")]
+        return [line for line in found if line]
 
     def law_for(self, question: str) -> Any:
         """The first of the preset's further laws ([laws.NAME]) that answers `question`, or None."""
@@ -324,6 +338,9 @@ def _read_extra(table: Table | None) -> dict[str, Any]:
         entry = table.table(key)
         form = entry.text("form")
         kind = next((kind for kind in ("aux", "rule") if form in law_forms.registry().get(kind, {})), "aux")
+        if kind == "rule" and key not in RULE_FIELDS:
+            raise table.fail(key, "is a rule of the budget, so its name must be one of "
+                             f"{', '.join(RULE_FIELDS)}")
         extra[key] = _build(entry, kind)
     return extra
 

@@ -55,3 +55,24 @@ PF_DAYS = {
 @pytest.mark.parametrize(("args", "gist"), PF_DAYS.values(), ids=PF_DAYS.keys())
 def test_pf_days(run_inprocess, args, gist) -> None:
     _refused(run_inprocess(*args), gist)
+
+
+KAPLAN_EXTRAS = {
+    "steps zero": (("loss", "--params", "1e9", "--steps", "0", "-p", "kaplan"), "--steps: 0 is not positive"),
+    "steps with tokens": (("loss", "--params", "1e9", "--tokens", "1e9", "--steps", "10", "-p", "kaplan"),
+                          "--steps goes with --params alone"),
+    "steps without params": (("loss", "--steps", "10", "-p", "kaplan"), "--steps needs --params"),
+    "steps from a preset without the law": (("loss", "--params", "1e9", "--steps", "10"),
+                                            "cannot answer L(N,S); use a preset that can, such as kaplan"),
+    "batch from a preset without the law": (("batch", "--loss", "2", "-p", "besiroglu"),
+                                            "cannot answer batch; use a preset that can, such as kaplan"),
+    "batch of a garbled loss": (("batch", "--loss", "two"), "--loss: 'two' is not a number"),
+    "batch of a negative loss": (("batch", "--loss", "-2"), "is not positive"),
+    "batch repeated": (("batch", "--loss", "2", "--loss", "3"), "--loss"),
+    "batch loss nan": (("batch", "--loss", "nan"), "NaN"),
+}
+
+
+@pytest.mark.parametrize(("args", "gist"), KAPLAN_EXTRAS.values(), ids=KAPLAN_EXTRAS.keys())
+def test_kaplan_extras(run_inprocess, args, gist) -> None:
+    _refused(run_inprocess(*args), gist)

@@ -222,10 +222,12 @@ def emit(chosen: list[Preset], records: list[Any], fmt: OutputFormat, *, title: 
         per_param = getattr(record, "flops_per_param_token", None)
         if flops is not None and per_param is not None:  # counted by --flops-per-token: the law's own C
             flops = flops * item.flops_per_param_token / per_param
-        warning = item.range_warning(params=record.params, tokens=getattr(record, "tokens", None),
-                                     flops=flops)
+        warning = item.range_warning(params=getattr(record, "params", None),
+                                     tokens=getattr(record, "tokens", None), flops=flops)
         if warning:
             lines.append(warning)
+        if hasattr(record, "loss_gap"):  # a run the user gave: does its data suffice for its size?
+            lines.extend(item.advice(record.params, record.tokens))
         if item.caution:
             lines.append(f"note: {item.caution}")
     laws = {item.name for item in chosen if item.law is not None}
