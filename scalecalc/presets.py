@@ -20,7 +20,7 @@ _HERE = Path(__file__).resolve().parent
 # Inside a wheel the files sit in scalecalc/presets; in a source checkout, at the top of the repo.
 BUILTIN_DIRS = (_HERE / "presets", _HERE.parent / "presets")
 DEFAULT_PRESET = "besiroglu"
-RANGE_KEYS = ("params", "tokens", "flops")
+RANGE_KEYS = ("params", "tokens", "flops", "core_days")
 # One-variable laws a preset may carry, by the quantity they take: L(N), L(D), L(C), error(C).
 SINGLE_KEYS = tuple(law_forms.VARIABLES)
 # What a preset models, for `scalecalc presets` (a user's own file defaults to language).

@@ -76,3 +76,20 @@ KAPLAN_EXTRAS = {
 @pytest.mark.parametrize(("args", "gist"), KAPLAN_EXTRAS.values(), ids=KAPLAN_EXTRAS.keys())
 def test_kaplan_extras(run_inprocess, args, gist) -> None:
     _refused(run_inprocess(*args), gist)
+
+
+ZHAI = {
+    "core-days zero": (("loss", "--core-days", "0", "-p", "zhai-imagenet-finetune"), "is not positive"),
+    "core-days with params": (("loss", "--core-days", "10", "--params", "1e9", "-p",
+                               "zhai-imagenet-finetune"), "--core-days stands alone"),
+    "core-days garbled": (("loss", "--core-days", "ten", "-p", "zhai-imagenet-finetune"), "not a number"),
+    "core-days from a language preset": (("loss", "--core-days", "10"),
+                                         "cannot answer error(C); use a preset that can, such as zhai"),
+    "optimal from zhai": (("optimal", "--flops", "1e21", "-p", "zhai-imagenet-10shot"),
+                          "cannot answer optimal"),
+}
+
+
+@pytest.mark.parametrize(("args", "gist"), ZHAI.values(), ids=ZHAI.keys())
+def test_zhai(run_inprocess, args, gist) -> None:
+    _refused(run_inprocess(*args), gist)

@@ -223,7 +223,8 @@ def emit(chosen: list[Preset], records: list[Any], fmt: OutputFormat, *, title: 
         if flops is not None and per_param is not None:  # counted by --flops-per-token: the law's own C
             flops = flops * item.flops_per_param_token / per_param
         warning = item.range_warning(params=getattr(record, "params", None),
-                                     tokens=getattr(record, "tokens", None), flops=flops)
+                                     tokens=getattr(record, "tokens", None), flops=flops,
+                                     core_days=getattr(record, "core_days", None))
         if warning:
             lines.append(warning)
         if hasattr(record, "loss_gap"):  # a run the user gave: does its data suffice for its size?
