@@ -9,9 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from scalecalc import laws as law_forms
 from scalecalc import tomlfile
 from scalecalc.errors import ScalecalcError
-from scalecalc.laws import LAW_FORMS, ChinchillaLaw, Law, PowerAllocation, PowerLaw1D
+from scalecalc.laws import ChinchillaLaw, Law, PowerAllocation
 from scalecalc.quantities import format_count, format_flops
 from scalecalc.tomlfile import Table, describe
 
@@ -19,18 +20,22 @@ _HERE = Path(__file__).resolve().parent
 # Inside a wheel the files sit in scalecalc/presets; in a source checkout, at the top of the repo.
 BUILTIN_DIRS = (_HERE / "presets", _HERE.parent / "presets")
 DEFAULT_PRESET = "besiroglu"
-RANGE_KEYS = ("params", "tokens", "flops")
-# One-variable laws a preset may carry, by the quantity they take: L(N), L(D), L(C).
-SINGLE_KEYS = ("params", "tokens", "flops")
+RANGE_KEYS = ("params", "tokens", "flops", "core_days")
+# One-variable laws a preset may carry, by the quantity they take: L(N), L(D), L(C), error(C).
+SINGLE_KEYS = tuple(law_forms.VARIABLES)
+# What a preset models, for `scalecalc presets` (a user's own file defaults to language).
+DOMAINS = ("language", "image", "video", "math", "multimodal", "vision classification", "transfer",
+           "games")
 MAX_FLOPS_PER_PARAM_TOKEN = 1000.0  # 6 for training, 2 for inference; more is a typo
 # Which parameter count a law was fitted on: every parameter (Chinchilla), or all but the embeddings
 # (Kaplan et al. 2020 §2.1). A model given by name or config.json is measured the same way.
 PARAMS_CONVENTIONS = ("total", "non-embedding")
+# [laws.NAME] power rules of the budget fill these fields of an optimal answer; the question they answer.
+RULE_FIELDS = {"batch_size": "batch", "min_steps": "batch"}
 
 _TOP_KEYS = {"name", "summary", "notes", "caution", "flops_per_param_token", "params_convention", "source",
-             "law", "allocation", "single", "fitted_range", "uncertainty"}
+             "law", "allocation", "single", "laws", "fitted_range", "uncertainty", "domain"}
 _SOURCE_KEYS = {"citation", "arxiv", "location", "url"}
-_ALLOCATION_KEYS = {"form", "coefficient", "exponent", "flops_unit", "note"}
 
 
 @dataclass(frozen=True)
@@ -57,11 +62,41 @@ class Preset:
     draws: np.ndarray | None = None
     covariance: np.ndarray | None = None
     # One-variable laws by the quantity they take ("params", "tokens", "flops"), e.g. Kaplan's.
-    single: dict[str, PowerLaw1D] = field(default_factory=dict)
+    single: dict[str, Any] = field(default_factory=dict)
     # A line for stderr whenever this preset answers: what a user must know to read its numbers.
     caution: str = ""
     # The parameter count the law was fitted on (PARAMS_CONVENTIONS): what --model hands it.
     params_convention: str = "total"
+    domain: str = "language"
+    # Further laws by name ([laws.NAME]): a power rule of the budget gives the optimal answer's field
+    # NAME (Kaplan's batch_size); other forms answer the questions they declare.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def answers(self) -> tuple[str, ...]:
+        """The questions (laws.QUESTIONS) this preset can answer, from its laws' declarations."""
+        found: list[str] = []
+        for part in (self.law, self.allocation):
+            found.extend(getattr(part, "questions", ()))
+        for key, part in self.extra.items():
+            found.extend([RULE_FIELDS[key]] if part.kind == "rule" else part.questions)
+        found.extend(law_forms.single_question(key, law.quantity) for key, law in self.single.items())
+        return tuple(name for name in law_forms.QUESTIONS if name in found)
+
+    def rules(self, flops: Any) -> dict[str, Any]:
+        """The optimal answer's fields from the [laws.NAME] power rules of the budget (batch_size, ...)."""
+        return {key: law.value(flops) for key, law in self.extra.items() if law.kind == "rule"}
+
+    def advice(self, params: Any, tokens: Any) -> list[str]:
+        """Warnings from the preset's laws about a run (Kaplan's overfitting rule, say)."""
+        found = [law.advise(self.name, params, tokens)
+                 for law in self.extra.values() if hasattr(law, "advise")]
+        return [line for line in found if line]
+
+    def law_for(self, question: str) -> Any:
+        """The first of the preset's further laws ([laws.NAME]) that answers `question`, or None."""
+        return next((law for law in self.extra.values() if question in getattr(law, "questions", ())),
+                    None)
 
     @property
     def has_uncertainty(self) -> bool:
@@ -98,6 +133,27 @@ class Preset:
         else:
             which = f"{count} of {total} rows lie outside that range, extrapolations"
         return f"warning: {self.name} was fitted on {' and '.join(outside)}; {which}."
+
+
+def require(preset: Preset, question: str, why: str) -> None:
+    """Refuse a question the preset cannot answer, naming the built-in presets that can.
+
+    `why` says what the preset lacks, such as "is an allocation rule with no loss law".
+    """
+    if question in preset.answers:
+        return
+    raise ScalecalcError(f"preset {preset.name} {why}, so it cannot answer {question}; "
+                         f"{able(question)}.")
+
+
+def able(question: str, limit: int = 4) -> str:
+    """"presets that can: a, b, c" (the first few, and how many more), for a refusal."""
+    names = [name for name in builtin_names() if question in load(name).answers]
+    if not names:
+        return "no built-in preset can"
+    shown = ", ".join(names[:limit])
+    more = f" and {len(names) - limit} more (scalecalc presets lists them)" if len(names) > limit else ""
+    return f"use a preset that can, such as {shown}{more}"
 
 
 def with_overrides(preset: Preset, assignments: list[str]) -> Preset:
@@ -188,17 +244,23 @@ def from_mapping(data: dict[str, Any], path: Path) -> Preset:
     source.only(_SOURCE_KEYS)
     source.text("url", required=False)  # not used here, but `presets show` prints it
     c0 = top.number("flops_per_param_token", required=False, high=MAX_FLOPS_PER_PARAM_TOKEN) or 6.0
-    convention = top.text("params_convention", required=False) or "total"
+    domain = top.text("domain", required=False) or "language"
+    if domain not in DOMAINS:
+        raise top.fail("domain", f"must be one of {', '.join(DOMAINS)}, not {describe(domain)}")
+    law = _read_law(top.table("law", required=False))
+    rule = _read_allocation(top.table("allocation", required=False))
+    # The parameter count the law was fitted on: the file's word, else what its form declares.
+    convention = top.text("params_convention", required=False) or getattr(law, "params_convention", "total")
     if convention not in PARAMS_CONVENTIONS:
         raise top.fail("params_convention", f"must be {' or '.join(map(repr, PARAMS_CONVENTIONS))}, "
                        f"not {describe(convention)}")
-
-    law = _read_law(top.table("law", required=False))
-    rule = _read_allocation(top.table("allocation", required=False))
-    if law is None and rule is None:
-        raise top.fail("law", "is missing; a preset needs a [law], an [allocation] or both")
+    if law is None and rule is None and "single" not in top.data and "laws" not in top.data:
+        raise top.fail("law", "is missing; a preset needs a [law], an [allocation], a [single.VARIABLE] "
+                       "law or [laws.NAME]")
     if rule is not None:
         allocation, kind = rule, "power-law rule"
+    elif law is None:
+        allocation, kind = None, "none"
     else:
         allocation = law.closed_form_allocation(c0)
         kind = "numeric" if allocation is None else "closed form"
@@ -211,6 +273,7 @@ def from_mapping(data: dict[str, Any], path: Path) -> Preset:
 
     errors, method, draws, covariance = _read_uncertainty(top.table("uncertainty", required=False), law)
     single = _read_single(top.table("single", required=False))
+    extra = _read_extra(top.table("laws", required=False))
     name = top.text("name", required=False) or path.stem
     return Preset(
         name=name,
@@ -232,28 +295,54 @@ def from_mapping(data: dict[str, Any], path: Path) -> Preset:
         single=single,
         caution=top.text("caution", required=False) or "",
         params_convention=convention,
+        domain=domain,
+        extra=extra,
     )
 
 
-def _read_single(table: Table | None) -> dict[str, PowerLaw1D]:
-    """[single.params], [single.tokens], [single.flops]: L(x) = irreducible + (scale/(x/unit))^exponent."""
+def _build(table: Table, kind: str, default_form: str | None = None) -> Any:
+    """One law of `kind` from its table: the form names the class (laws.registry()), whose
+    declaration says which numbers and texts the table holds."""
+    forms = law_forms.registry().get(kind, {})
+    form = table.text("form", required=default_form is None) or default_form
+    if form not in forms:
+        raise table.fail("form", f"must be one of {', '.join(sorted(forms))}, not {describe(form)}")
+    cls = forms[form]
+    table.only({"form", "note", *cls.parameters, *cls.optional, *cls.texts})
+    table.text("note", required=False)
+    values: dict[str, Any] = {key: table.number(key, zero_ok=key in cls.may_be_zero)
+                              for key in cls.parameters}
+    for key, default in cls.optional.items():
+        number = table.number(key, required=False, zero_ok=key in cls.may_be_zero)
+        values[key] = default if number is None else number
+    values.update({key: table.text(key) for key in cls.texts})
+    return cls(**values)
+
+
+def _read_single(table: Table | None) -> dict[str, Any]:
+    """[single.params], [single.tokens], [single.flops], [single.core_days]: a law in one variable,
+    by default the power law L(x) = irreducible + (scale/(x/unit))^exponent."""
     if table is None:
         return {}
     table.only(set(SINGLE_KEYS))
-    laws: dict[str, PowerLaw1D] = {}
-    for key in SINGLE_KEYS:
-        entry = table.table(key, required=False)
-        if entry is None:
-            continue
-        entry.only({"scale", "exponent", "unit", "irreducible", "label"})
-        laws[key] = PowerLaw1D(
-            scale=entry.number("scale"),
-            exponent=entry.number("exponent"),
-            unit=entry.number("unit", required=False) or 1.0,
-            irreducible=entry.number("irreducible", required=False, zero_ok=True) or 0.0,
-            label=entry.text("label"),
-        )
-    return laws
+    return {key: _build(entry, "single", default_form="power-law")
+            for key in SINGLE_KEYS if (entry := table.table(key, required=False)) is not None}
+
+
+def _read_extra(table: Table | None) -> dict[str, Any]:
+    """[laws.NAME]: further laws, each of any form a module declares as "aux" or "rule"."""
+    if table is None:
+        return {}
+    extra: dict[str, Any] = {}
+    for key in table.data:
+        entry = table.table(key)
+        form = entry.text("form")
+        kind = next((kind for kind in ("aux", "rule") if form in law_forms.registry().get(kind, {})), "aux")
+        if kind == "rule" and key not in RULE_FIELDS:
+            raise table.fail(key, "is a rule of the budget, so its name must be one of "
+                             f"{', '.join(RULE_FIELDS)}")
+        extra[key] = _build(entry, kind)
+    return extra
 
 
 UNCERTAIN = ("E", "A", "B", "alpha", "beta")  # order of a draw's row and of the covariance
@@ -285,26 +374,9 @@ def _read_uncertainty(table: Table | None, law: Law | None
 
 
 def _read_law(table: Table | None) -> Law | None:
-    if table is None:
-        return None
-    form = table.text("form")
-    if form not in LAW_FORMS:
-        raise table.fail("form", f"must be one of {', '.join(LAW_FORMS)}, not {form!r}")
-    cls = LAW_FORMS[form]
-    table.only({"form", *cls.parameters})
-    values = {key: table.number(key, zero_ok=key in cls.may_be_zero) for key in cls.parameters}
-    return cls(**values)
+    return None if table is None else _build(table, "joint")
 
 
 def _read_allocation(table: Table | None) -> PowerAllocation | None:
-    if table is None:
-        return None
-    table.only(_ALLOCATION_KEYS)
-    table.text("note", required=False)
-    if table.text("form") != "power-law":
-        raise table.fail("form", "must be \"power-law\" (N_opt = coefficient · (C/flops_unit)^exponent)")
-    return PowerAllocation(
-        coefficient=table.number("coefficient"),
-        exponent=table.number("exponent"),
-        flops_unit=table.number("flops_unit", required=False) or 1.0,
-    )
+    """[allocation]: N_opt = coefficient · (C/flops_unit)^exponent, or another rule form."""
+    return None if table is None else _build(table, "rule")

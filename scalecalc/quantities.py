@@ -25,6 +25,10 @@ _NUMBER = re.compile(r"^[+-]?(\d[\d_]*(\.[\d_]*)?|\.\d[\d_]*)([eE][+-]?\d+)?$", 
 
 HOW_TO_WRITE = "write it like 1e24, 6.7e23, 1_000_000, 400M, 70B or 1.4T"
 
+# A budget may be written in PF-days, the unit of Kaplan et al. and Henighan et al.: "--flops 1pfd".
+PF_DAY = 1e15 * 86400  # FLOPs: a petaFLOP/s for a day (Kaplan et al. 2020 §1.3)
+_PF_DAYS = re.compile(r"\s*(pfd|pf-days?|pf_days?)$", re.IGNORECASE | re.ASCII)
+
 # Nothing scalecalc reads or answers goes beyond this: it leaves room below the double-precision
 # limit (about 1.8e308) for 6·N·D and the other products of an answer.
 LARGEST = 1e300
@@ -139,6 +143,13 @@ def parse_quantity(text: str | float, name: str, allow_zero: bool = False) -> fl
     raw = text.strip()
     if not raw:
         raise ScalecalcError(f"{name}: the value is empty; {HOW_TO_WRITE}.")
+    unit = _PF_DAYS.search(raw) if "flops" in _key(name) else None
+    if unit is not None:  # PF-days: any positive number of them, then the FLOPs checked as FLOPs
+        days = parse_quantity(raw[:unit.start()], f"{name} (in PF-days)")
+        if days > LARGEST / PF_DAY:
+            raise ScalecalcError(f"{name}: {show(days)} PF-days is above {show(LARGEST / PF_DAY)} PF-days "
+                                 f"({show(LARGEST)} FLOPs), the largest usable value; give fewer.")
+        return _within(days * PF_DAY, name, allow_zero)
     bare = raw.lstrip("+-").lower()
     if bare in ("inf", "infinity", "∞", "nan"):
         kind = "NaN" if bare == "nan" else "infinite"

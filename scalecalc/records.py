@@ -37,6 +37,10 @@ class Allocation:
     loss: Value = record_field("loss", "predicted loss, nats per token (blank: no loss law)")
     frontier_loss: Value = record_field("loss", "loss along the compute frontier L(C), where the preset "
                                         "has that law (Kaplan's L(C_min))", optional=True)
+    batch_size: Value = record_field("count", "compute-efficient batch size B in tokens, where the preset "
+                                     "has that rule (Kaplan's Table 6, 2.0e6·C_min^0.24)", optional=True)
+    min_steps: Value = record_field("count", "fewest optimizer steps S_min at that batch, a lower bound, "
+                                    "where the preset has that rule (Kaplan's Table 6)", optional=True)
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,12 @@ class SingleLoss:
                                  optional=True)
     tokens: Value = record_field("count", "training tokens D (blank: not a variable of the law)",
                                  optional=True)
-    loss: Value = record_field("loss", "predicted loss, nats per token")
+    steps: Value = record_field("count", "optimizer steps S_min at the critical batch (blank: not a "
+                                "variable of the law)", optional=True)
+    core_days: Value = record_field("ratio", "compute in TPUv3 core-days (blank: not a variable of the law)",
+                                    optional=True)
+    loss: Value = record_field("loss", "predicted loss, nats per token (an error rate from 0 to 1 for a "
+                               "law of core-days)")
     law: str = record_field("text", "the one-variable law that gave the loss, and its source")
 
 
@@ -84,9 +93,31 @@ class PresetInfo:
     """One line of `scalecalc presets`."""
 
     name: str = record_field("text", "name to pass to --preset")
+    domain: str = record_field("text", "what it models: language, image, video, math, multimodal, ...")
+    answers: str = record_field("text", "the questions it answers (docs/laws.md): optimal, loss, L(N), ...")
     law: str = record_field("text", "loss law form, or 'none' for an allocation rule only")
     allocation: str = record_field("text", "how N_opt(C) is found: closed form, power-law rule or numeric")
     source: str = record_field("text", "paper, arXiv id and where in it")
+    summary: str = record_field("text", "one-line description")
+
+
+@dataclass(frozen=True)
+class CriticalBatchSize:
+    """The critical batch size at a loss: `batch --loss`."""
+
+    preset: str = record_field("text", "preset (coefficient set) that gave the answer")
+    loss: Value = record_field("loss", "the loss reached, nats per token")
+    critical_batch: Value = record_field("count", "critical batch size B_crit(L), tokens: training at it "
+                                         "takes twice the fewest steps and twice the fewest tokens")
+    law: str = record_field("text", "the law that gave it, and its source")
+
+
+@dataclass(frozen=True)
+class PresetLine:
+    """One line of `scalecalc presets` in a person's table, under its domain's heading."""
+
+    name: str = record_field("text", "name to pass to --preset")
+    answers: str = record_field("text", "the questions it answers")
     summary: str = record_field("text", "one-line description")
 
 

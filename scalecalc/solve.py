@@ -16,10 +16,10 @@ import numpy as np
 
 from scalecalc import optimize
 from scalecalc.errors import ScalecalcError
-from scalecalc.laws import Law
-from scalecalc.presets import Preset
+from scalecalc.laws import VARIABLES, Law, single_question
+from scalecalc.presets import Preset, able, require
 from scalecalc.quantities import LARGEST, check_numbers, show
-from scalecalc.records import Allocation, RunReport, SingleLoss
+from scalecalc.records import Allocation, CriticalBatchSize, RunReport, SingleLoss
 
 GOPHER_FLOPS = 5.76e23  # Gopher's training budget (Chinchilla Table 3's unit)
 TABLE3_PARAMS = (400e6, 1e9, 10e9, 67e9, 175e9, 280e9, 520e9, 1e12, 10e12)
@@ -32,6 +32,7 @@ def allocate(preset: Preset, flops: Numbers) -> tuple[np.ndarray, np.ndarray]:
     if preset.allocation is not None:
         params = preset.allocation.params(flops)
     else:
+        require(preset, "optimal", "has no allocation rule and no loss law L(N, D)")
         params = optimize.isoflop_optimum(_law(preset), np.asarray(flops, dtype=float), c0)
     return params, np.divide(flops, np.multiply(c0, params))
 
@@ -191,6 +192,7 @@ def _allocation_record(preset: Preset, n: Numbers, d: Numbers, budget: Numbers) 
         tokens_per_param=finite(np.divide(d, n), "D/N"),
         loss=None if predicted is None else finite(predicted, "the predicted loss"),
         frontier_loss=None if frontier is None else finite(frontier, "the frontier loss"),
+        **{key: finite(value, key) for key, value in preset.rules(budget).items()},
     )
 
 
@@ -287,20 +289,60 @@ def equal_loss_flops(preset: Preset, loss: Numbers) -> np.ndarray | None:
         return None
 
 
-def single_variable_loss(preset: Preset, *, params: Numbers | None = None,
-                         tokens: Numbers | None = None) -> SingleLoss:
-    """L(N) or L(D) from a preset's one-variable law (Kaplan's Table 5, say)."""
-    key, value = ("params", params) if tokens is None else ("tokens", tokens)
+def single_variable_loss(preset: Preset, **value: Numbers) -> SingleLoss:
+    """L(N), L(D) or another one-variable law (Kaplan's Table 5, Henighan's Table 1, Zhai's error(C)):
+    give one of params=, tokens=, core_days= (laws.VARIABLES)."""
+    ((key, given),) = value.items()
     law = preset.single.get(key)
     if law is None:
-        symbol = "N" if key == "params" else "D"
-        raise ScalecalcError(
-            f"preset {preset.name} has no one-variable law L({symbol}), so it needs both --params and "
-            f"--tokens; give both, or use a preset with L({symbol}) such as kaplan.")
-    value = check_numbers(value, key)
+        question = single_question(key)
+        if key in ("params", "tokens"):
+            raise ScalecalcError(
+                f"preset {preset.name} has no one-variable law {question}, so it needs both --params and "
+                f"--tokens; give both, or {able(question)}.")
+        question = _question_for(key)
+        require(preset, question, f"has no law of {VARIABLES[key][1]}")
+    given = check_numbers(given, key)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        predicted = finite(law.loss(value), "the predicted loss")
-    return SingleLoss(preset=preset.name, loss=predicted, law=law.label, **{key: value})
+        predicted = finite(law.loss(given), "the predicted loss")
+    return SingleLoss(preset=preset.name, loss=predicted, law=law.label, **{key: given})
+
+
+def _question_for(variable: str) -> str:
+    """The question a law of `variable` answers, as the built-in presets declare it (error(C) for
+    core-days, say)."""
+    from scalecalc.presets import builtin_names, load
+
+    for name in builtin_names():
+        law = load(name).single.get(variable)
+        if law is not None:
+            return single_question(variable, law.quantity)
+    return single_question(variable)
+
+
+def step_loss(preset: Preset, params: Numbers, steps: Numbers) -> SingleLoss:
+    """L(N, S_min): the loss of N parameters after S_min steps at the critical batch (Kaplan's Eq. 1.6)."""
+    law = preset.law_for("L(N,S)")
+    if law is None:
+        require(preset, "L(N,S)", "has no law of parameters and steps")
+    params, steps = check_numbers(params, "params"), check_numbers(steps, "steps")
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        predicted = finite(law.loss(params, steps), "the predicted loss")
+    label = (f"Kaplan L(N, S_min) = ({show(law.N_c)}/N)^{law.alpha_N:g} + ({show(law.S_c)}/S_min)"
+             f"^{law.alpha_S:g} (Eq. 1.6, Table 3)")
+    return SingleLoss(preset=preset.name, params=params, steps=steps, loss=predicted, law=label)
+
+
+@quiet
+def critical_batch(preset: Preset, loss: Numbers) -> CriticalBatchSize:
+    """B_crit(L) in tokens (Kaplan's Eq. 1.4)."""
+    law = preset.law_for("batch")
+    if law is None:
+        require(preset, "batch", "has no critical-batch law")
+    loss = check_numbers(loss, "loss")
+    label = f"B_crit(L) = {show(law.B_star)} tokens / L^(1/{law.alpha_B:g}) (Kaplan et al. 2020, Eq. 1.4)"
+    return CriticalBatchSize(preset=preset.name, loss=loss,
+                             critical_batch=finite(law.batch(loss), "the critical batch size"), law=label)
 
 
 def check_has_law(preset: Preset) -> None:
@@ -309,10 +351,7 @@ def check_has_law(preset: Preset) -> None:
 
 
 def _law(preset: Preset) -> Law:
-    if preset.law is None:
-        raise ScalecalcError(
-            f"preset {preset.name} is an allocation rule with no loss law, so it cannot predict "
-            "a loss; use a preset with one, such as chinchilla or besiroglu.")
+    require(preset, "loss", "is an allocation rule with no loss law L(N, D)")
     return preset.law
 
 

@@ -24,7 +24,8 @@ from scalecalc.errors import ScalecalcError
 from scalecalc.quantities import LARGEST, MAX_ITEMS, parse_quantity, parse_quantity_list
 from scalecalc.records import Allocation
 
-PRESETS = scalecalc.builtin_names()
+# Presets that plan (issue 10 adds some that answer only a one-variable law).
+PRESETS = [name for name in scalecalc.builtin_names() if "optimal" in scalecalc.load_preset(name).answers]
 LAW_PRESETS = [name for name in PRESETS if scalecalc.load_preset(name).law is not None]
 
 

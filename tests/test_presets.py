@@ -104,7 +104,7 @@ def test_malformed_files_name_file_and_key(tmp_path: Path, edit, fragment: str) 
 
 def test_a_preset_needs_a_law_or_an_allocation(tmp_path: Path) -> None:
     text = GOOD[: GOOD.index("[law]")]
-    with pytest.raises(ScalecalcError, match="needs a \\[law\\], an \\[allocation\\] or both"):
+    with pytest.raises(ScalecalcError, match="needs a \\[law\\], an \\[allocation\\]"):
         presets.parse_file(_write(tmp_path, text))
 
 

@@ -14,7 +14,8 @@ from scalecalc import optimize, solve
 
 log_flops = st.floats(min_value=np.log(1e15), max_value=np.log(1e30))
 law_presets = st.sampled_from(["chinchilla", "chinchilla-exact", "besiroglu", "kaplan"])
-all_presets = st.sampled_from(scalecalc.builtin_names())
+all_presets = st.sampled_from([name for name in scalecalc.builtin_names()
+                               if "optimal" in scalecalc.load_preset(name).answers])
 
 
 @given(all_presets, log_flops)

@@ -57,7 +57,8 @@ def test_table3_cli_reproduces_the_table(run_inprocess) -> None:
     result = run_inprocess("table", "--preset", "chinchilla-approach1", "--format", "csv")
     assert result.code == 0
     lines = result.stdout.strip().splitlines()
-    assert lines[0] == "preset,params,tokens,flops,gopher_units,tokens_per_param,loss,frontier_loss"
+    assert lines[0] == ("preset,params,tokens,flops,gopher_units,tokens_per_param,loss,frontier_loss,"
+                        "batch_size,min_steps")
     flops = [float(line.split(",")[3]) for line in lines[1:]]
     assert _relative_errors(np.array(flops), TABLE3_FLOPS).max() < 0.03
 

@@ -182,7 +182,10 @@ def load_presets(specs: list[str] | None, need_law: bool = False, need_uncertain
     """Load the requested presets; 'all' means every built-in one that can answer."""
     names: list[str] = []
     for spec in specs or [preset_files.DEFAULT_PRESET]:
-        expanded = preset_files.builtin_names() if spec == "all" else [spec]
+        # 'all': the built-in language presets that plan (image, video and other domains by name).
+        expanded = [name for name in preset_files.builtin_names()
+                    if (found := preset_files.load(name)).domain == "language" and "optimal" in found.answers
+                    ] if spec == "all" else [spec]
         names.extend(name for name in expanded if name not in names)
     loaded = [preset_files.with_overrides(preset_files.load(name), overrides or []) for name in names]
     if need_law:
@@ -219,10 +222,13 @@ def emit(chosen: list[Preset], records: list[Any], fmt: OutputFormat, *, title: 
         per_param = getattr(record, "flops_per_param_token", None)
         if flops is not None and per_param is not None:  # counted by --flops-per-token: the law's own C
             flops = flops * item.flops_per_param_token / per_param
-        warning = item.range_warning(params=record.params, tokens=getattr(record, "tokens", None),
-                                     flops=flops)
+        warning = item.range_warning(params=getattr(record, "params", None),
+                                     tokens=getattr(record, "tokens", None), flops=flops,
+                                     core_days=getattr(record, "core_days", None))
         if warning:
             lines.append(warning)
+        if hasattr(record, "loss_gap"):  # a run the user gave: does its data suffice for its size?
+            lines.extend(item.advice(record.params, record.tokens))
         if item.caution:
             lines.append(f"note: {item.caution}")
     laws = {item.name for item in chosen if item.law is not None}

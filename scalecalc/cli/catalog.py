@@ -13,24 +13,32 @@ from scalecalc.cli.app import (
     presets_app,
     write,
 )
-from scalecalc.records import PresetInfo
+from scalecalc.records import PresetInfo, PresetLine
 
 
 @presets_app.callback()
 def presets_list(ctx: typer.Context, format: FormatOption = OutputFormat.table) -> None:
-    """The built-in presets: name, law, allocation and source (* marks the default)."""
+    """The built-in presets by what they model: name, the questions each answers, and a summary
+    (* marks the default; CSV and JSON add the law, allocation and source)."""
     if ctx.invoked_subcommand is not None:
         return
     records = []
     for name in preset_files.builtin_names():
         item = preset_files.load(name)
-        # The table marks the default; CSV and JSON keep the name as --preset takes it.
-        shown = f"{name} *" if name == preset_files.DEFAULT_PRESET and format is OutputFormat.table \
-            else name
-        records.append(PresetInfo(name=shown, law=item.law.form if item.law else "none",
+        records.append(PresetInfo(name=name, domain=item.domain, answers=", ".join(item.answers),
+                                  law=item.law.form if item.law else "none",
                                   allocation=item.allocation_kind, source=item.source,
                                   summary=item.summary))
-    write(records, format, title="Presets (use with --preset NAME; * marks the default)", transpose=False)
+    if format is not OutputFormat.table:  # CSV and JSON keep the name as --preset takes it
+        write(records, format, title="Presets", transpose=False)
+        return
+    # A person's table: one per domain, in DOMAINS order, the default marked.
+    for domain in preset_files.DOMAINS:
+        group = [PresetLine(name=f"{r.name} *" if r.name == preset_files.DEFAULT_PRESET else r.name,
+                            answers=r.answers, summary=r.summary) for r in records if r.domain == domain]
+        if group:
+            write(group, format, title=f"{domain.capitalize()} (use with --preset NAME; * marks the "
+                  "default)" if domain == "language" else domain.capitalize(), transpose=False)
 
 
 @presets_app.command("list", epilog=examples("scalecalc presets list --format csv"))

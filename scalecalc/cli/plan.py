@@ -161,13 +161,21 @@ def optimal(
     "scalecalc loss --model llama-3-8b --tokens 15T",
     "scalecalc loss --model llama-3.1-405b --preset kaplan --preset besiroglu",
     "scalecalc loss --params 7B --tokens 2T --unique-tokens 100B --preset muennighoff",
-    "scalecalc loss --params 1.5B --preset kaplan"))
+    "scalecalc loss --params 1.5B --preset kaplan",
+    "scalecalc loss --params 1e9 --steps 1e5 --preset kaplan",
+    "scalecalc loss --core-days 100 --preset zhai-imagenet-finetune"))
 def loss_command(
     params: Annotated[str | None, typer.Option(metavar="SIZE", help="Model size N, e.g. 70B. Alone: L(N), "
                                                "where the preset has a one-variable law (kaplan).")] = None,
     tokens: Annotated[str | None, typer.Option(metavar="SIZE", help="Training tokens D, e.g. 1.4T. Alone: "
                                                "L(D), where the preset has one (kaplan). With --model, "
                                                "default: the tokens the catalogue gives it.")] = None,
+    steps: Annotated[str | None, typer.Option(
+        metavar="SIZE", help="With --params alone: L(N, S_min), the loss after S_min steps at the critical "
+        "batch (kaplan).")] = None,
+    core_days: Annotated[str | None, typer.Option(metavar="NUMBER", help="Alone: the error a law of compute "
+                                                  "in TPUv3 core-days predicts (zhai-imagenet-finetune, "
+                                                  "zhai-imagenet-10shot).")] = None,
     unique_tokens: UniqueOption = None,
     model: ModelOption = None,
     flops_per_token: FlopsPerTokenOption = None,
@@ -183,6 +191,10 @@ def loss_command(
 ) -> None:
     """The loss a law predicts for a run, its terms, what it gives away to the optimum, and its compute
     multiplier: its compute over what a compute-optimal run needs for the same loss."""
+    if steps is not None or core_days is not None:
+        _other_variables(params, tokens, steps, core_days, unique_tokens, model, flops_per_token,
+                         (gpu, gpus, mfu, price, accelerators, precision), preset, set_, format)
+        return
     hardware = training_hardware(gpu, gpus, mfu, price, accelerators, precision)
     counting = read_counting(model, flops_per_token, params)
     notes: list[str] = []
@@ -225,6 +237,29 @@ def loss_command(
     records = _counted(counting, chosen, records)
     emit(chosen, priced(records, hardware), format, title="Predicted loss", transpose=True,
           warnings=warnings)
+
+
+def _other_variables(params: str | None, tokens: str | None, steps: str | None, core_days: str | None,
+                     *others: Any) -> None:
+    """`loss --params N --steps S` (Kaplan's L(N, S_min)) and `loss --core-days C` (Zhai's error)."""
+    *rest, preset, set_, format = others
+    if tokens is not None or any(value is not None for value in rest[:3]) or any(rest[3]):
+        raise ScalecalcError("--steps goes with --params alone, and --core-days stands alone: leave out "
+                             "--tokens, --model, --unique-tokens, --flops-per-token and the hardware "
+                             "options.")
+    chosen = load_presets(preset, overrides=set_)
+    if core_days is not None:
+        if params is not None or steps is not None:
+            raise ScalecalcError("--core-days stands alone: leave out --params and --steps.")
+        days = parse_quantity(core_days, "--core-days")
+        records = [solve.single_variable_loss(item, core_days=days) for item in chosen]
+        emit(chosen, records, format, title="Predicted error, one-variable law", transpose=True)
+        return
+    if params is None:
+        raise ScalecalcError("--steps needs --params: give the model size, such as --params 1e9 --steps 1e5.")
+    n, s = parse_quantity(params, "--params"), parse_quantity(steps, "--steps")
+    records = [solve.step_loss(item, n, s) for item in chosen]
+    emit(chosen, records, format, title="Predicted loss after S_min steps", transpose=True)
 
 
 @app.command(epilog=examples("scalecalc tokens --params 7B", "scalecalc tokens --params 7B --flops 1e23",

@@ -1,0 +1,51 @@
+"""N_opt(C) as a power of the budget: an allocation rule, or a rule for another quantity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from scalecalc.errors import ScalecalcError
+from scalecalc.laws.base import ArrayLike
+
+
+@dataclass(frozen=True)
+class PowerAllocation:
+    """N_opt = coefficient · (C / flops_unit)^exponent, and D = C / (c0 · N).
+
+    Chinchilla's Approaches 1 and 2, Kaplan's Table 6 rule and Henighan et al.'s N_opt(C) are of
+    this form, and so is the closed-form optimum of the Chinchilla loss law (docs/references.md).
+    Under [rules.FIELD] the same form gives another quantity of the budget (Kaplan's batch size).
+    """
+
+    coefficient: float
+    exponent: float
+    flops_unit: float = 1.0
+
+    form: ClassVar[str] = "power-law"
+    kind: ClassVar[str] = "rule"
+    parameters: ClassVar[tuple[str, ...]] = ("coefficient", "exponent")
+    optional: ClassVar[dict[str, float]] = {"flops_unit": 1.0}
+    texts: ClassVar[tuple[str, ...]] = ()
+    may_be_zero: ClassVar[frozenset[str]] = frozenset()
+    questions: ClassVar[tuple[str, ...]] = ("optimal",)
+
+    def params(self, flops: ArrayLike) -> np.ndarray:
+        log_n = np.log(self.coefficient) + self.exponent * np.log(np.divide(flops, self.flops_unit))
+        return np.exp(log_n)
+
+    value = params  # as a rule of some other quantity: value(C)
+
+    def flops_for_params(self, params: ArrayLike) -> np.ndarray:
+        log_c = np.log(np.divide(params, self.coefficient)) / self.exponent
+        return self.flops_unit * np.exp(log_c)
+
+    def flops_for_tokens(self, tokens: ArrayLike, c0: float) -> np.ndarray:
+        # D = C/(c0·k·(C/u)^a)  =>  C/u = (c0·k·D/u)^(1/(1-a))
+        if np.any(np.asarray(self.exponent) >= 1):  # an array of exponents under --ci: any row
+            raise ScalecalcError("This allocation rule gives fewer tokens as compute grows, "
+                                 "so a token count does not determine a budget.")
+        log_cu = np.log(c0 * self.coefficient * np.divide(tokens, self.flops_unit))
+        return self.flops_unit * np.exp(log_cu / (1 - self.exponent))

@@ -1,0 +1,95 @@
+"""Hostile input for the law library and the presets of issue 10: one case per defect."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def _refused(result, gist: str) -> None:
+    assert result.code == 2
+    assert gist in result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+
+
+def _preset_file(tmp_path, text: str):
+    path = tmp_path / "p.toml"
+    top, _, tables = text.partition("[")  # top-level keys before the first table
+    path.write_text(f'summary = "s"\n{top}[source]\ncitation = "c"\nlocation = "l"\n' + (_ + tables))
+    return str(path)
+
+
+CASES = {
+    "unknown domain": ('domain = "cooking"\n[allocation]\nform = "power-law"\ncoefficient = 1\n'
+                       'exponent = 0.5\n', "must be one of language"),
+    "domain a number": ('domain = 3\n[allocation]\nform = "power-law"\ncoefficient = 1\nexponent = 0.5\n',
+                        "domain must be a non-empty string"),
+    "unknown law form": ('[law]\nform = "magic"\nE = 1\n', "form must be one of"),
+    "unknown single form": ('[allocation]\nform = "power-law"\ncoefficient = 1\nexponent = 0.5\n'
+                            '[single.params]\nform = "magic"\n', "form must be one of"),
+    "unknown extra form": ('[allocation]\nform = "power-law"\ncoefficient = 1\nexponent = 0.5\n'
+                           '[laws.batch_size]\nform = "magic"\n', "form must be one of"),
+    "extra law not a table": ('[allocation]\nform = "power-law"\ncoefficient = 1\nexponent = 0.5\n'
+                              '[laws]\nbatch_size = 3\n', "must be a table"),
+}
+
+
+@pytest.mark.parametrize(("text", "gist"), CASES.values(), ids=CASES.keys())
+def test_bad_preset_files(run_inprocess, tmp_path, text, gist) -> None:
+    _refused(run_inprocess("optimal", "--flops", "1e21", "--preset", _preset_file(tmp_path, text)), gist)
+
+
+def test_a_loss_from_an_allocation_rule_names_presets_that_can(run_inprocess) -> None:
+    result = run_inprocess("loss", "--params", "7B", "--tokens", "1T", "-p", "chinchilla-approach1")
+    _refused(result, "use a preset that can, such as besiroglu")
+
+
+PF_DAYS = {
+    "garbled pf-days": (("optimal", "--flops", "xpfd"), "--flops (in PF-days): 'x' is not a number"),
+    "pf-days on params": (("optimal", "--params", "1pfd"), "--params: '1pfd' is not a number"),
+    "negative pf-days": (("optimal", "--flops", "-1pfd"), "is not positive"),
+    "pf-days overflow": (("optimal", "--flops", "1e299pfd"), "is above 1.157e280 PF-days (1e300 FLOPs)"),
+}
+
+
+@pytest.mark.parametrize(("args", "gist"), PF_DAYS.values(), ids=PF_DAYS.keys())
+def test_pf_days(run_inprocess, args, gist) -> None:
+    _refused(run_inprocess(*args), gist)
+
+
+KAPLAN_EXTRAS = {
+    "steps zero": (("loss", "--params", "1e9", "--steps", "0", "-p", "kaplan"), "--steps: 0 is not positive"),
+    "steps with tokens": (("loss", "--params", "1e9", "--tokens", "1e9", "--steps", "10", "-p", "kaplan"),
+                          "--steps goes with --params alone"),
+    "steps without params": (("loss", "--steps", "10", "-p", "kaplan"), "--steps needs --params"),
+    "steps from a preset without the law": (("loss", "--params", "1e9", "--steps", "10"),
+                                            "cannot answer L(N,S); use a preset that can, such as kaplan"),
+    "batch from a preset without the law": (("batch", "--loss", "2", "-p", "besiroglu"),
+                                            "cannot answer batch; use a preset that can, such as kaplan"),
+    "batch of a garbled loss": (("batch", "--loss", "two"), "--loss: 'two' is not a number"),
+    "batch of a negative loss": (("batch", "--loss", "-2"), "is not positive"),
+    "batch repeated": (("batch", "--loss", "2", "--loss", "3"), "--loss"),
+    "batch loss nan": (("batch", "--loss", "nan"), "NaN"),
+}
+
+
+@pytest.mark.parametrize(("args", "gist"), KAPLAN_EXTRAS.values(), ids=KAPLAN_EXTRAS.keys())
+def test_kaplan_extras(run_inprocess, args, gist) -> None:
+    _refused(run_inprocess(*args), gist)
+
+
+ZHAI = {
+    "core-days zero": (("loss", "--core-days", "0", "-p", "zhai-imagenet-finetune"), "is not positive"),
+    "core-days with params": (("loss", "--core-days", "10", "--params", "1e9", "-p",
+                               "zhai-imagenet-finetune"), "--core-days stands alone"),
+    "core-days garbled": (("loss", "--core-days", "ten", "-p", "zhai-imagenet-finetune"), "not a number"),
+    "core-days from a language preset": (("loss", "--core-days", "10"),
+                                         "cannot answer error(C); use a preset that can, such as zhai"),
+    "optimal from zhai": (("optimal", "--flops", "1e21", "-p", "zhai-imagenet-10shot"),
+                          "cannot answer optimal"),
+}
+
+
+@pytest.mark.parametrize(("args", "gist"), ZHAI.values(), ids=ZHAI.keys())
+def test_zhai(run_inprocess, args, gist) -> None:
+    _refused(run_inprocess(*args), gist)
