@@ -149,9 +149,10 @@ def test_bootstrap_standard_errors_match_besiroglu(paper_fit: fit.Fit) -> None:
 
 
 def test_bootstrap_is_reproducible_with_a_seed(paper_fit: fit.Fit) -> None:
-    # With a tolerance: NumPy and libm may differ in the last bits across machines (never here).
+    # The same resamples every time; the refits agree to the optimizer's precision, not to the bit:
+    # a threaded BLAS may sum in another order from one call to the next (seen on NumPy 1.26).
     first = fit.bootstrap(paper_fit, 20, seed=9)
-    assert np.allclose(first, fit.bootstrap(paper_fit, 20, seed=9), rtol=1e-9, atol=0)
+    assert np.allclose(first, fit.bootstrap(paper_fit, 20, seed=9), rtol=1e-6, atol=0)
     assert not np.allclose(first, fit.bootstrap(paper_fit, 20, seed=10), rtol=1e-3, atol=0)
 
 
