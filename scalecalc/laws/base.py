@@ -23,6 +23,10 @@ QUESTIONS: dict[str, str] = {
     "L(N,S)": "the loss of N parameters after S steps at the critical batch (loss --params --steps)",
     "batch": "critical batch size B_crit(L), and compute-efficient B and S for a budget",
     "error(C)": "the error rate at a compute in TPUv3 core-days (loss --core-days)",
+    "transfer": "the data pre-training is worth to a fine-tune (transfer --params --finetune-tokens)",
+    "densing": "the parameters an equally capable model needs some days later (densing)",
+    "exchange": "train-time against test-time compute at equal strength (exchange)",
+    "reference": "none: exponent ranges for reference only (presets show NAME)",
 }
 
 # One-variable laws by the quantity they take, the symbol of their question, and the unit of it.
