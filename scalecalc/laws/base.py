@@ -9,6 +9,8 @@ in one variable under [single.VARIABLE]; "rule": a power of the budget under [ru
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 ArrayLike = float | np.ndarray
@@ -41,3 +43,17 @@ VARIABLES: dict[str, tuple[str, str]] = {
 def single_question(variable: str, quantity: str = "L") -> str:
     """The question a one-variable law answers: "L(N)" for a law of params, say."""
     return f"{quantity}({VARIABLES[variable][0]})"
+
+
+class LawForm:
+    """The declaration every law form makes, with the defaults most forms share (see the module
+    docstring); a form sets `form`, `kind`, `parameters` and `questions`, and overrides the rest."""
+
+    form: ClassVar[str]
+    kind: ClassVar[str]
+    parameters: ClassVar[tuple[str, ...]] = ()
+    optional: ClassVar[dict[str, float]] = {}
+    texts: ClassVar[tuple[str, ...]] = ()
+    may_be_zero: ClassVar[frozenset[str]] = frozenset()
+    params_convention: ClassVar[str] = "total"
+    questions: ClassVar[tuple[str, ...]] = ()

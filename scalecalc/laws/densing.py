@@ -8,11 +8,11 @@ from typing import ClassVar
 
 import numpy as np
 
-from scalecalc.laws.base import ArrayLike
+from scalecalc.laws.base import ArrayLike, LawForm
 
 
 @dataclass(frozen=True)
-class DensingLaw:
+class DensingLaw(LawForm):
     """ρ_max grows as e^(A·t), t in days; only the slope A is published (B is not), so the law
     answers ratios: a model of equal capability needs e^(−A·t) times the parameters after t days."""
 
@@ -21,9 +21,6 @@ class DensingLaw:
     form: ClassVar[str] = "densing"
     kind: ClassVar[str] = "aux"
     parameters: ClassVar[tuple[str, ...]] = ("A",)
-    optional: ClassVar[dict[str, float]] = {}
-    texts: ClassVar[tuple[str, ...]] = ()
-    may_be_zero: ClassVar[frozenset[str]] = frozenset()
     questions: ClassVar[tuple[str, ...]] = ("densing",)
 
     def density_gain(self, days: ArrayLike) -> np.ndarray:

@@ -8,11 +8,11 @@ from typing import ClassVar
 
 import numpy as np
 
-from scalecalc.laws.base import ArrayLike
+from scalecalc.laws.base import ArrayLike, LawForm
 
 
 @dataclass(frozen=True)
-class ExchangeRate:
+class ExchangeRate(LawForm):
     """At equal Elo, multiplying train-time compute by f divides test-time compute by f^slope."""
 
     slope: float
@@ -23,7 +23,6 @@ class ExchangeRate:
     kind: ClassVar[str] = "aux"
     parameters: ClassVar[tuple[str, ...]] = ("slope",)
     optional: ClassVar[dict[str, float]] = {"elo": 0.0, "intercept": 0.0}
-    texts: ClassVar[tuple[str, ...]] = ()
     may_be_zero: ClassVar[frozenset[str]] = frozenset({"elo", "intercept"})
     questions: ClassVar[tuple[str, ...]] = ("exchange",)
 

@@ -8,11 +8,11 @@ from typing import ClassVar
 
 import numpy as np
 
-from scalecalc.laws.base import ArrayLike
+from scalecalc.laws.base import ArrayLike, LawForm
 
 
 @dataclass(frozen=True)
-class TransferLaw:
+class TransferLaw(LawForm):
     """Effective data transferred D_T = k·D_F^α·N^β, with D_F the fine-tuning data and N the
     non-embedding parameters; D_E = D_F + D_T is what a model trained from scratch would need."""
 
@@ -23,9 +23,6 @@ class TransferLaw:
     form: ClassVar[str] = "transfer"
     kind: ClassVar[str] = "aux"
     parameters: ClassVar[tuple[str, ...]] = ("k", "alpha", "beta")
-    optional: ClassVar[dict[str, float]] = {}
-    texts: ClassVar[tuple[str, ...]] = ()
-    may_be_zero: ClassVar[frozenset[str]] = frozenset()
     params_convention: ClassVar[str] = "non-embedding"
     questions: ClassVar[tuple[str, ...]] = ("transfer",)
 
