@@ -6,21 +6,35 @@ from typing import Annotated, Any
 import typer
 
 from scalecalc import solve
-from scalecalc.cli.app import FormatOption, OutputFormat, PresetOption, app, emit, examples, load_presets
+from scalecalc.cli.app import FormatOption, OutputFormat, app, emit, examples, load_presets
 from scalecalc.errors import ScalecalcError
 from scalecalc.quantities import parse_quantity, parse_quantity_list
+
+
+def _preset(default: str) -> object:
+    """--preset for a command whose default is the one preset that answers it."""
+    return Annotated[list[str] | None, typer.Option(
+        "--preset", "-p", metavar="NAME", help="Built-in name or path to a .toml preset. Repeat to compare "
+        f"presets. Default: {default}.")]
+
+
+KaplanPreset = _preset("kaplan")
+TransferPreset = _preset("hernandez-text-python")
+DensingPreset = _preset("xiao-densing")
+HexPreset = _preset("jones-hex")
 
 
 @app.command(epilog=examples("scalecalc batch --loss 2.0", "scalecalc batch --loss 2:4 --format csv"))
 def batch(
     loss: Annotated[str, typer.Option(metavar="LIST", help="The loss reached, nats per token: one number, "
                                       "a list such as 3,2.5,2 or a range START:STOP.")],
-    preset: PresetOption = None,
+    preset: KaplanPreset = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
-    """The critical batch size B_crit(L) in tokens (Kaplan et al. 2020, Eq. 1.4): the batch at which a
-    run takes twice the fewest steps and twice the fewest tokens. Default preset: kaplan. For the
-    compute-efficient batch and steps of a budget, see batch_size and min_steps in `optimal -p kaplan`."""
+    """The critical batch size B_crit(L) in tokens (Kaplan et al. 2020, Eq. 1.4).
+    Training at it takes twice the fewest steps and twice the fewest tokens. Default preset: kaplan.
+    For the compute-efficient batch and steps of a budget, see batch_size and min_steps in
+    `optimal -p kaplan`."""
     chosen = load_presets(preset or ["kaplan"])
     values = parse_quantity_list(loss, "--loss")
     records = [solve.critical_batch(item, _one_or_many(values)) for item in chosen]
@@ -34,11 +48,12 @@ def transfer(
     params: Annotated[str, typer.Option(metavar="SIZE", help="Model size N, non-embedding parameters.")],
     finetune_tokens: Annotated[str, typer.Option(metavar="LIST", help="Fine-tuning data D_F (the fits count "
                                                  "characters of Python): a number or a list.")],
-    preset: PresetOption = None,
+    preset: TransferPreset = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
-    """What pre-training is worth to a fine-tune (Hernandez et al. 2021): the effective data transferred
-    D_T = k·D_F^alpha·N^beta, its share and the data multiplier. Default preset: hernandez-text-python."""
+    """What pre-training is worth to a fine-tune (Hernandez et al. 2021).
+    The effective data transferred D_T = k·D_F^alpha·N^beta, its share and the data multiplier, in the
+    low-data regime the fits hold in. Default preset: hernandez-text-python."""
     from scalecalc import fieldlaws
 
     chosen = load_presets(preset or ["hernandez-text-python"])
@@ -56,12 +71,12 @@ def densing(
     from_: Annotated[str | None, typer.Option("--from", metavar="DATE",
                                               help="Start date, YYYY-MM-DD.")] = None,
     to: Annotated[str | None, typer.Option(metavar="DATE", help="End date, YYYY-MM-DD.")] = None,
-    preset: PresetOption = None,
+    preset: DensingPreset = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
-    """The parameters an equally capable model is expected to need some days later, by the densing law
-    (Xiao et al. 2024: capability density doubles about every 95 days; only the slope is published, so
-    this is a ratio, a trend of the best open models). Default preset: xiao-densing."""
+    """The parameters an equally capable model needs some days later (densing law, Xiao et al. 2024).
+    Capability density doubles about every 95 days; only the slope is published, so this is a ratio,
+    a trend of the best open models. Default preset: xiao-densing."""
     from scalecalc import fieldlaws
 
     if (days is None) == (from_ is None and to is None) or (days is None and (from_ is None or to is None)):
@@ -80,11 +95,12 @@ def exchange(
     test_factor: Annotated[str | None, typer.Option(
         metavar="NUMBER", help="A multiple of test-time compute: the train-time multiple that replaces "
         "it.")] = None,
-    preset: PresetOption = None,
+    preset: HexPreset = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
-    """Train-time against test-time compute at equal strength, as measured on the board game Hex (Jones
-    2021, Fig. 9: 10x train-time compute ≈ 15x test-time compute). Default preset: jones-hex."""
+    """Train-time against test-time compute at equal strength, measured on Hex (Jones 2021).
+    Fig. 9: 10x train-time compute replaces about 15x test-time compute, on the board game Hex only.
+    Default preset: jones-hex."""
     from scalecalc import fieldlaws
 
     if (train_factor is None) == (test_factor is None):
