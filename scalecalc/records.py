@@ -54,6 +54,8 @@ class SingleLoss:
                                  optional=True)
     steps: Value = record_field("count", "optimizer steps S_min at the critical batch (blank: not a "
                                 "variable of the law)", optional=True)
+    flops: Value = record_field("flops", "training compute C, FLOPs (blank: not a variable of the law)",
+                                optional=True)
     core_days: Value = record_field("ratio", "compute in TPUv3 core-days (blank: not a variable of the law)",
                                     optional=True)
     loss: Value = record_field("loss", "predicted loss, nats per token (an error rate from 0 to 1 for a "

@@ -301,7 +301,7 @@ def single_variable_loss(preset: Preset, **value: Numbers) -> SingleLoss:
                 f"preset {preset.name} has no one-variable law {question}, so it needs both --params and "
                 f"--tokens; give both, or {able(question, preset.domain)}.")
         question = _question_for(key)
-        require(preset, question, f"has no law of {VARIABLES[key][1]}")
+        require(preset, question, f"has no one-variable law of {VARIABLES[key][1]}")
     given = check_numbers(given, key)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         predicted = finite(law.loss(given), "the predicted loss")

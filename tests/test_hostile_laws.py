@@ -81,7 +81,7 @@ def test_kaplan_extras(run_inprocess, args, gist) -> None:
 ZHAI = {
     "core-days zero": (("loss", "--core-days", "0", "-p", "zhai-imagenet-finetune"), "is not positive"),
     "core-days with params": (("loss", "--core-days", "10", "--params", "1e9", "-p",
-                               "zhai-imagenet-finetune"), "--core-days stands alone"),
+                               "zhai-imagenet-finetune"), "each stand alone"),
     "core-days garbled": (("loss", "--core-days", "ten", "-p", "zhai-imagenet-finetune"), "not a number"),
     "core-days from a language preset": (("loss", "--core-days", "10"),
                                          "cannot answer error(C); use a preset that can, such as zhai"),
@@ -118,4 +118,18 @@ FIELD = {
 
 @pytest.mark.parametrize(("args", "gist"), FIELD.values(), ids=FIELD.keys())
 def test_field_laws(run_inprocess, args, gist) -> None:
+    _refused(run_inprocess(*args), gist)
+
+
+FRONTIER = {
+    "flops with params": (("loss", "--flops", "1e21", "--params", "1e9", "-p", "kaplan"), "stand alone"),
+    "flops with tokens": (("loss", "--flops", "1e21", "--tokens", "1e9", "-p", "kaplan"), "stand alone"),
+    "flops and core-days": (("loss", "--flops", "1e21", "--core-days", "3", "-p", "kaplan"), "stand alone"),
+    "flops from a preset without L(C)": (("loss", "--flops", "1e21"), "cannot answer L(C)"),
+    "flops zero": (("loss", "--flops", "0", "-p", "kaplan"), "--flops: 0 is not positive"),
+}
+
+
+@pytest.mark.parametrize(("args", "gist"), FRONTIER.values(), ids=FRONTIER.keys())
+def test_frontier_alone(run_inprocess, args, gist) -> None:
     _refused(run_inprocess(*args), gist)
