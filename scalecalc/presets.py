@@ -138,17 +138,20 @@ class Preset:
 def require(preset: Preset, question: str, why: str) -> None:
     """Refuse a question the preset cannot answer, naming the built-in presets that can.
 
-    `why` says what the preset lacks, such as "is an allocation rule with no loss law".
+    `why` says what the preset lacks, such as "has no loss law L(N, D)".
     """
     if question in preset.answers:
         return
     raise ScalecalcError(f"preset {preset.name} {why}, so it cannot answer {question}; "
-                         f"{able(question)}.")
+                         f"{able(question, preset.domain)}.")
 
 
-def able(question: str, limit: int = 4) -> str:
-    """"presets that can: a, b, c" (the first few, and how many more), for a refusal."""
-    names = [name for name in builtin_names() if question in load(name).answers]
+def able(question: str, domain: str = "language", limit: int = 4) -> str:
+    """"use a preset that can, such as a, b, c" (those of `domain` first; the first few, and how many
+    more), for a refusal."""
+    found = [load(name) for name in builtin_names()]
+    names = [item.name for item in sorted(found, key=lambda item: item.domain != domain)
+             if question in item.answers]
     if not names:
         return "no built-in preset can"
     shown = ", ".join(names[:limit])

@@ -299,9 +299,9 @@ def single_variable_loss(preset: Preset, **value: Numbers) -> SingleLoss:
         if key in ("params", "tokens"):
             raise ScalecalcError(
                 f"preset {preset.name} has no one-variable law {question}, so it needs both --params and "
-                f"--tokens; give both, or {able(question)}.")
+                f"--tokens; give both, or {able(question, preset.domain)}.")
         question = _question_for(key)
-        require(preset, question, f"has no law of {VARIABLES[key][1]}")
+        require(preset, question, f"has no one-variable law of {VARIABLES[key][1]}")
     given = check_numbers(given, key)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         predicted = finite(law.loss(given), "the predicted loss")
@@ -351,7 +351,7 @@ def check_has_law(preset: Preset) -> None:
 
 
 def _law(preset: Preset) -> Law:
-    require(preset, "loss", "is an allocation rule with no loss law L(N, D)")
+    require(preset, "loss", "has no loss law L(N, D)")
     return preset.law
 
 

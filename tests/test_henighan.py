@@ -74,3 +74,9 @@ def test_plot_frontier(run_inprocess, tmp_path) -> None:
 def test_an_l_of_n_only_preset_refuses_optimal(run_inprocess) -> None:
     result = run_inprocess("optimal", "--flops", "1e21", "-p", "henighan-text-to-image-text")
     assert result.code == 2 and "cannot answer optimal; use a preset that can" in result.stderr
+
+
+def test_frontier_loss_alone_from_the_cli(run_inprocess) -> None:
+    result = run_inprocess("loss", "--flops", "1pfd", "-p", "henighan-image-8x8", "-p", "henighan-video",
+                           "-f", "json")
+    assert [row["loss"] for row in json.loads(result.stdout)] == pytest.approx([3.1638, 1.1728], rel=5e-5)

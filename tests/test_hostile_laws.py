@@ -81,7 +81,7 @@ def test_kaplan_extras(run_inprocess, args, gist) -> None:
 ZHAI = {
     "core-days zero": (("loss", "--core-days", "0", "-p", "zhai-imagenet-finetune"), "is not positive"),
     "core-days with params": (("loss", "--core-days", "10", "--params", "1e9", "-p",
-                               "zhai-imagenet-finetune"), "--core-days stands alone"),
+                               "zhai-imagenet-finetune"), "each stand alone"),
     "core-days garbled": (("loss", "--core-days", "ten", "-p", "zhai-imagenet-finetune"), "not a number"),
     "core-days from a language preset": (("loss", "--core-days", "10"),
                                          "cannot answer error(C); use a preset that can, such as zhai"),
@@ -92,4 +92,44 @@ ZHAI = {
 
 @pytest.mark.parametrize(("args", "gist"), ZHAI.values(), ids=ZHAI.keys())
 def test_zhai(run_inprocess, args, gist) -> None:
+    _refused(run_inprocess(*args), gist)
+
+
+FIELD = {
+    "transfer from a language preset": (("transfer", "--params", "1e9", "--finetune-tokens", "1e6", "-p",
+                                         "besiroglu"), "cannot answer transfer; use a preset that can"),
+    "transfer without data": (("transfer", "--params", "1e9"), "--finetune-tokens"),
+    "transfer zero data": (("transfer", "--params", "1e9", "--finetune-tokens", "0"), "is not positive"),
+    "densing without a span": (("densing", "--params", "7B"), "give --days, or both --from and --to"),
+    "densing days and dates": (("densing", "--params", "7B", "--days", "3", "--from", "2024-01-01",
+                                "--to", "2024-02-01"), "give --days, or both --from and --to"),
+    "densing half a span": (("densing", "--params", "7B", "--from", "2024-01-01"), "both --from and --to"),
+    "densing bad date": (("densing", "--params", "7B", "--from", "2024-13-01", "--to", "2025-01-01"),
+                         "--from: '2024-13-01' is not a date"),
+    "densing backwards": (("densing", "--params", "7B", "--from", "2025-01-01", "--to", "2024-01-01"),
+                          "is not after --from"),
+    "densing a century": (("densing", "--params", "7B", "--days", "36500"), "more than 3653 days"),
+    "exchange both": (("exchange", "--train-factor", "10", "--test-factor", "10"), "exactly one of"),
+    "exchange neither": (("exchange",), "exactly one of"),
+    "exchange huge": (("exchange", "--train-factor", "1e200"), "more than 1e+100 times"),
+    "exchange from kaplan": (("exchange", "--train-factor", "10", "-p", "kaplan"), "cannot answer exchange"),
+}
+
+
+@pytest.mark.parametrize(("args", "gist"), FIELD.values(), ids=FIELD.keys())
+def test_field_laws(run_inprocess, args, gist) -> None:
+    _refused(run_inprocess(*args), gist)
+
+
+FRONTIER = {
+    "flops with params": (("loss", "--flops", "1e21", "--params", "1e9", "-p", "kaplan"), "stand alone"),
+    "flops with tokens": (("loss", "--flops", "1e21", "--tokens", "1e9", "-p", "kaplan"), "stand alone"),
+    "flops and core-days": (("loss", "--flops", "1e21", "--core-days", "3", "-p", "kaplan"), "stand alone"),
+    "flops from a preset without L(C)": (("loss", "--flops", "1e21"), "cannot answer L(C)"),
+    "flops zero": (("loss", "--flops", "0", "-p", "kaplan"), "--flops: 0 is not positive"),
+}
+
+
+@pytest.mark.parametrize(("args", "gist"), FRONTIER.values(), ids=FRONTIER.keys())
+def test_frontier_alone(run_inprocess, args, gist) -> None:
     _refused(run_inprocess(*args), gist)

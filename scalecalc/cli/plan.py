@@ -163,6 +163,7 @@ def optimal(
     "scalecalc loss --params 7B --tokens 2T --unique-tokens 100B --preset muennighoff",
     "scalecalc loss --params 1.5B --preset kaplan",
     "scalecalc loss --params 1e9 --steps 1e5 --preset kaplan",
+    "scalecalc loss --flops 1pfd --preset henighan-video",
     "scalecalc loss --core-days 100 --preset zhai-imagenet-finetune"))
 def loss_command(
     params: Annotated[str | None, typer.Option(metavar="SIZE", help="Model size N, e.g. 70B. Alone: L(N), "
@@ -173,6 +174,9 @@ def loss_command(
     steps: Annotated[str | None, typer.Option(
         metavar="SIZE", help="With --params alone: L(N, S_min), the loss after S_min steps at the critical "
         "batch (kaplan).")] = None,
+    flops: Annotated[str | None, typer.Option(metavar="FLOPS", help="Alone: L(C), the loss along the compute "
+                                              "frontier at this budget (kaplan, henighan-*); 1pfd is a "
+                                              "PF-day.")] = None,
     core_days: Annotated[str | None, typer.Option(metavar="NUMBER", help="Alone: the error a law of compute "
                                                   "in TPUv3 core-days predicts (zhai-imagenet-finetune, "
                                                   "zhai-imagenet-10shot).")] = None,
@@ -191,8 +195,8 @@ def loss_command(
 ) -> None:
     """The loss a law predicts for a run, its terms, what it gives away to the optimum, and its compute
     multiplier: its compute over what a compute-optimal run needs for the same loss."""
-    if steps is not None or core_days is not None:
-        _other_variables(params, tokens, steps, core_days, unique_tokens, model, flops_per_token,
+    if steps is not None or core_days is not None or flops is not None:
+        _other_variables(params, tokens, steps, core_days, flops, unique_tokens, model, flops_per_token,
                          (gpu, gpus, mfu, price, accelerators, precision), preset, set_, format)
         return
     hardware = training_hardware(gpu, gpus, mfu, price, accelerators, precision)
@@ -240,20 +244,26 @@ def loss_command(
 
 
 def _other_variables(params: str | None, tokens: str | None, steps: str | None, core_days: str | None,
-                     *others: Any) -> None:
-    """`loss --params N --steps S` (Kaplan's L(N, S_min)) and `loss --core-days C` (Zhai's error)."""
+                     flops: str | None, *others: Any) -> None:
+    """`loss --params N --steps S` (Kaplan's L(N, S_min)), `loss --flops C` (a frontier L(C)) and
+    `loss --core-days C` (Zhai's error)."""
     *rest, preset, set_, format = others
     if tokens is not None or any(value is not None for value in rest[:3]) or any(rest[3]):
-        raise ScalecalcError("--steps goes with --params alone, and --core-days stands alone: leave out "
-                             "--tokens, --model, --unique-tokens, --flops-per-token and the hardware "
-                             "options.")
+        raise ScalecalcError("--steps goes with --params alone, and --flops and --core-days stand alone: "
+                             "leave out --tokens, --model, --unique-tokens, --flops-per-token and the "
+                             "hardware options.")
     chosen = load_presets(preset, overrides=set_)
-    if core_days is not None:
-        if params is not None or steps is not None:
-            raise ScalecalcError("--core-days stands alone: leave out --params and --steps.")
-        days = parse_quantity(core_days, "--core-days")
-        records = [solve.single_variable_loss(item, core_days=days) for item in chosen]
-        emit(chosen, records, format, title="Predicted error, one-variable law", transpose=True)
+    alone = {"core_days": core_days, "flops": flops}
+    given = [key for key, value in alone.items() if value is not None]
+    if given:
+        if len(given) > 1 or params is not None or steps is not None:
+            raise ScalecalcError("--flops and --core-days each stand alone: give one, without --params or "
+                                 "--steps.")
+        (key,) = given
+        value = parse_quantity(alone[key], f"--{key.replace('_', '-')}")
+        records = [solve.single_variable_loss(item, **{key: value}) for item in chosen]
+        title = "Predicted error, one-variable law" if key == "core_days" else "Frontier loss L(C)"
+        emit(chosen, records, format, title=title, transpose=True)
         return
     if params is None:
         raise ScalecalcError("--steps needs --params: give the model size, such as --params 1e9 --steps 1e5.")

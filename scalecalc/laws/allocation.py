@@ -8,11 +8,11 @@ from typing import ClassVar
 import numpy as np
 
 from scalecalc.errors import ScalecalcError
-from scalecalc.laws.base import ArrayLike
+from scalecalc.laws.base import ArrayLike, LawForm
 
 
 @dataclass(frozen=True)
-class PowerAllocation:
+class PowerAllocation(LawForm):
     """N_opt = coefficient · (C / flops_unit)^exponent, and D = C / (c0 · N).
 
     Chinchilla's Approaches 1 and 2, Kaplan's Table 6 rule and Henighan et al.'s N_opt(C) are of
@@ -28,8 +28,6 @@ class PowerAllocation:
     kind: ClassVar[str] = "rule"
     parameters: ClassVar[tuple[str, ...]] = ("coefficient", "exponent")
     optional: ClassVar[dict[str, float]] = {"flops_unit": 1.0}
-    texts: ClassVar[tuple[str, ...]] = ()
-    may_be_zero: ClassVar[frozenset[str]] = frozenset()
     questions: ClassVar[tuple[str, ...]] = ("optimal",)
 
     def params(self, flops: ArrayLike) -> np.ndarray:

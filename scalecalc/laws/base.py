@@ -9,6 +9,8 @@ in one variable under [single.VARIABLE]; "rule": a power of the budget under [ru
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 ArrayLike = float | np.ndarray
@@ -23,6 +25,10 @@ QUESTIONS: dict[str, str] = {
     "L(N,S)": "the loss of N parameters after S steps at the critical batch (loss --params --steps)",
     "batch": "critical batch size B_crit(L), and compute-efficient B and S for a budget",
     "error(C)": "the error rate at a compute in TPUv3 core-days (loss --core-days)",
+    "transfer": "the data pre-training is worth to a fine-tune (transfer --params --finetune-tokens)",
+    "densing": "the parameters an equally capable model needs some days later (densing)",
+    "exchange": "train-time against test-time compute at equal strength (exchange)",
+    "reference": "none: exponent ranges for reference only (presets show NAME)",
 }
 
 # One-variable laws by the quantity they take, the symbol of their question, and the unit of it.
@@ -37,3 +43,17 @@ VARIABLES: dict[str, tuple[str, str]] = {
 def single_question(variable: str, quantity: str = "L") -> str:
     """The question a one-variable law answers: "L(N)" for a law of params, say."""
     return f"{quantity}({VARIABLES[variable][0]})"
+
+
+class LawForm:
+    """The declaration every law form makes, with the defaults most forms share (see the module
+    docstring); a form sets `form`, `kind`, `parameters` and `questions`, and overrides the rest."""
+
+    form: ClassVar[str]
+    kind: ClassVar[str]
+    parameters: ClassVar[tuple[str, ...]] = ()
+    optional: ClassVar[dict[str, float]] = {}
+    texts: ClassVar[tuple[str, ...]] = ()
+    may_be_zero: ClassVar[frozenset[str]] = frozenset()
+    params_convention: ClassVar[str] = "total"
+    questions: ClassVar[tuple[str, ...]] = ()

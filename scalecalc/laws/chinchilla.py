@@ -8,11 +8,11 @@ from typing import ClassVar
 import numpy as np
 
 from scalecalc.laws.allocation import PowerAllocation
-from scalecalc.laws.base import ArrayLike
+from scalecalc.laws.base import ArrayLike, LawForm
 
 
 @dataclass(frozen=True)
-class ChinchillaLaw:
+class ChinchillaLaw(LawForm):
     """L(N, D) = E + A/N^α + B/D^β (Hoffmann et al. 2022, Eq. 2)."""
 
     E: float
@@ -24,8 +24,6 @@ class ChinchillaLaw:
     form: ClassVar[str] = "chinchilla"
     kind: ClassVar[str] = "joint"
     parameters: ClassVar[tuple[str, ...]] = ("E", "A", "B", "alpha", "beta")
-    optional: ClassVar[dict[str, float]] = {}
-    texts: ClassVar[tuple[str, ...]] = ()
     may_be_zero: ClassVar[frozenset[str]] = frozenset({"E"})
     params_convention: ClassVar[str] = "total"  # Hoffmann et al. count every parameter
     questions: ClassVar[tuple[str, ...]] = ("optimal", "loss")

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from scalecalc.laws.base import ArrayLike
+from scalecalc.laws.base import ArrayLike, LawForm
 from scalecalc.laws.chinchilla import ChinchillaLaw
 
 
@@ -41,7 +41,7 @@ def _decayed(amount: ArrayLike, base: ArrayLike, scale: float) -> tuple[np.ndarr
 
 
 @dataclass(frozen=True)
-class RepeatedDataLaw:
+class RepeatedDataLaw(LawForm):
     """A DataConstrainedLaw for a corpus of `unique` tokens: L = E + A/N'^α + B/D'^β (Eq. 5)."""
 
     base: DataConstrainedLaw

@@ -7,12 +7,12 @@ from typing import ClassVar
 
 import numpy as np
 
-from scalecalc.laws.base import ArrayLike
+from scalecalc.laws.base import ArrayLike, LawForm
 from scalecalc.quantities import show
 
 
 @dataclass(frozen=True)
-class KaplanLaw:
+class KaplanLaw(LawForm):
     """L(N, D) = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D (Kaplan et al. 2020, Eq. 1.5; N non-embedding)."""
 
     N_c: float
@@ -23,9 +23,6 @@ class KaplanLaw:
     form: ClassVar[str] = "kaplan"
     kind: ClassVar[str] = "joint"
     parameters: ClassVar[tuple[str, ...]] = ("N_c", "D_c", "alpha_N", "alpha_D")
-    optional: ClassVar[dict[str, float]] = {}
-    texts: ClassVar[tuple[str, ...]] = ()
-    may_be_zero: ClassVar[frozenset[str]] = frozenset()
     params_convention: ClassVar[str] = "non-embedding"  # Kaplan et al. 2020 §2.1
     questions: ClassVar[tuple[str, ...]] = ("optimal", "loss")
 
@@ -58,7 +55,7 @@ class KaplanLaw:
 
 
 @dataclass(frozen=True)
-class KaplanStepLaw:
+class KaplanStepLaw(LawForm):
     """L(N, S_min) = (N_c/N)^α_N + (S_c/S_min)^α_S (Kaplan et al. 2020, Eq. 1.6 / 5.6, Table 3):
     the loss of N non-embedding parameters after S_min steps at the critical batch size."""
 
@@ -70,9 +67,6 @@ class KaplanStepLaw:
     form: ClassVar[str] = "kaplan-steps"
     kind: ClassVar[str] = "aux"
     parameters: ClassVar[tuple[str, ...]] = ("N_c", "S_c", "alpha_N", "alpha_S")
-    optional: ClassVar[dict[str, float]] = {}
-    texts: ClassVar[tuple[str, ...]] = ()
-    may_be_zero: ClassVar[frozenset[str]] = frozenset()
     questions: ClassVar[tuple[str, ...]] = ("L(N,S)",)
 
     def loss(self, params: ArrayLike, steps: ArrayLike) -> np.ndarray:
@@ -81,7 +75,7 @@ class KaplanStepLaw:
 
 
 @dataclass(frozen=True)
-class CriticalBatch:
+class CriticalBatch(LawForm):
     """B_crit(L) = B*/L^(1/α_B) tokens (Kaplan et al. 2020, Eq. 1.4 / 5.3, Table 5): the batch size
     at which training costs twice the fewest steps and twice the fewest examples (Eq. 5.2)."""
 
@@ -91,9 +85,6 @@ class CriticalBatch:
     form: ClassVar[str] = "critical-batch"
     kind: ClassVar[str] = "aux"
     parameters: ClassVar[tuple[str, ...]] = ("B_star", "alpha_B")
-    optional: ClassVar[dict[str, float]] = {}
-    texts: ClassVar[tuple[str, ...]] = ()
-    may_be_zero: ClassVar[frozenset[str]] = frozenset()
     questions: ClassVar[tuple[str, ...]] = ("batch",)
 
     def batch(self, loss: ArrayLike) -> np.ndarray:
@@ -101,7 +92,7 @@ class CriticalBatch:
 
 
 @dataclass(frozen=True)
-class OverfittingRule:
+class OverfittingRule(LawForm):
     """D ≳ coefficient · N^exponent (Kaplan et al. 2020, Eq. 4.4: 5e3·N^0.74): with fewer tokens a model
     of N parameters overfits by more than the seed-to-seed noise of 0.02 nats."""
 
@@ -111,10 +102,6 @@ class OverfittingRule:
     form: ClassVar[str] = "overfitting"
     kind: ClassVar[str] = "aux"
     parameters: ClassVar[tuple[str, ...]] = ("coefficient", "exponent")
-    optional: ClassVar[dict[str, float]] = {}
-    texts: ClassVar[tuple[str, ...]] = ()
-    may_be_zero: ClassVar[frozenset[str]] = frozenset()
-    questions: ClassVar[tuple[str, ...]] = ()
 
     def least_tokens(self, params: ArrayLike) -> np.ndarray:
         return self.coefficient * np.power(params, self.exponent)

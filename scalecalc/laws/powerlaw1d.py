@@ -8,11 +8,11 @@ from typing import ClassVar
 
 import numpy as np
 
-from scalecalc.laws.base import ArrayLike
+from scalecalc.laws.base import ArrayLike, LawForm
 
 
 @dataclass(frozen=True)
-class PowerLaw1D:
+class PowerLaw1D(LawForm):
     """L(x) = irreducible + (scale / (x / unit))^exponent: a loss law in one variable.
 
     Kaplan et al. 2020 (Table 5) give three: L(N) for models trained to convergence on unlimited

@@ -8,11 +8,11 @@ from typing import ClassVar
 
 import numpy as np
 
-from scalecalc.laws.base import ArrayLike
+from scalecalc.laws.base import ArrayLike, LawForm
 
 
 @dataclass(frozen=True)
-class SaturatingPowerLaw:
+class SaturatingPowerLaw(LawForm):
     """E(x) = c + a·(x/unit + d)^(−b); Zhai et al. 2022 §2.2 with x in TPUv3 core-days."""
 
     a: float
