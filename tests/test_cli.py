@@ -212,3 +212,18 @@ def test_python_dash_m(tmp_path: Path) -> None:
 def test_presets_found_from_any_directory(run_installed, tmp_path: Path) -> None:
     result = run_installed("presets", "--format", "csv", cwd=tmp_path)
     assert result.code == 0 and "chinchilla-approach1" in result.stdout
+
+
+def test_every_command_is_mapped_to_its_module() -> None:
+    """Running a command imports only its module (start-up time), so the map must know them all."""
+    import typer
+
+    from scalecalc.cli import COMMAND_MODULES, full_app
+
+    group = typer.main.get_command(full_app())
+    assert set(group.commands) == set(COMMAND_MODULES)
+    for name, module in COMMAND_MODULES.items():
+        callback = group.commands[name].callback
+        owner = getattr(callback, "__module__", "") if callback is not None else ""
+        if name not in ("presets", "plot"):  # groups: their callbacks live in their modules too
+            assert owner == f"scalecalc.cli.{module}", name

@@ -15,7 +15,8 @@ from typing import Any
 COMMAND_MODULES = {
     "optimal": "plan", "loss": "plan", "tokens": "plan", "table": "plan",
     "check": "budget", "hardware": "budget", "fit": "fitting", "plot": "figures",
-    "presets": "catalog", "model": "models", "models": "models", "batch": "laws",
+    "presets": "catalog", "model": "models", "models": "models",
+    "batch": "laws", "transfer": "laws", "densing": "laws", "exchange": "laws",
 }
 
 
