@@ -3,13 +3,63 @@ transfer (Hernandez et al. 2021), densing (Xiao et al. 2024), exchange (Jones 20
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from scalecalc.errors import ScalecalcError
 from scalecalc.presets import Preset, require
-from scalecalc.quantities import check_numbers
-from scalecalc.records import DensingEstimate, ExchangeEstimate, TransferEstimate
+from scalecalc.quantities import check_numbers, show
+from scalecalc.records import Value, record_field
 from scalecalc.solve import Numbers, finite, quiet
+
+
+@dataclass(frozen=True)
+class CriticalBatchSize:
+    """The critical batch size at a loss: `batch --loss`."""
+
+    preset: str = record_field("text", "preset (coefficient set) that gave the answer")
+    loss: Value = record_field("loss", "the loss reached, nats per token")
+    critical_batch: Value = record_field("count", "critical batch size B_crit(L), tokens: training at it "
+                                         "takes twice the fewest steps and twice the fewest tokens")
+    law: str = record_field("text", "the law that gave it, and its source")
+
+
+@dataclass(frozen=True)
+class TransferEstimate:
+    """What pre-training is worth to a fine-tune (Hernandez et al. 2021): `transfer`."""
+
+    preset: str = record_field("text", "preset (coefficient set) that gave the answer")
+    params: Value = record_field("count", "model size N, non-embedding parameters")
+    finetune_tokens: Value = record_field("count", "fine-tuning data D_F (characters of Python in the fits)")
+    transferred_tokens: Value = record_field("count", "effective data transferred D_T = k·D_F^alpha·N^beta")
+    effective_tokens: Value = record_field("count", "D_F + D_T: what a model trained from scratch would need")
+    fraction_transferred: Value = record_field("ratio", "D_T / (D_F + D_T): the share pre-training supplies")
+    data_multiplier: Value = record_field("ratio", "(D_F + D_T) / D_F: how many times the fine-tuning data "
+                                          "the pre-trained model is worth")
+
+
+@dataclass(frozen=True)
+class DensingEstimate:
+    """Parameters for equal capability some days later (Xiao et al. 2024's densing law): `densing`."""
+
+    preset: str = record_field("text", "preset (coefficient set) that gave the answer")
+    params: Value = record_field("count", "model size N today (or at the start date)")
+    days: Value = record_field("ratio", "days later")
+    equivalent_params: Value = record_field("count", "parameters an equally capable model is expected to "
+                                            "need then: N·e^(-A·days)")
+    density_gain: Value = record_field("ratio", "e^(A·days): how many times denser the best models get")
+    doubling_days: Value = record_field("ratio", "ln 2 / A: days for capability density to double")
+
+
+@dataclass(frozen=True)
+class ExchangeEstimate:
+    """Train-time against test-time compute at equal strength (Jones 2021, Hex): `exchange`."""
+
+    preset: str = record_field("text", "preset (coefficient set) that gave the answer")
+    train_factor: Value = record_field("ratio", "multiple of train-time compute")
+    test_factor: Value = record_field("ratio", "the multiple of test-time compute it replaces at equal Elo")
+
 
 MAX_DAYS = 3653  # ten years: the densing trend was measured over about a year and a half
 MAX_FACTOR = 1e100  # a compute multiple beyond this is no question about any real run
@@ -69,3 +119,15 @@ def exchange(preset: Preset, *, train_factor: Numbers | None = None,
         test = _at_most(check_numbers(test_factor, "test_factor"), MAX_FACTOR, "test_factor", "times")
         train = finite(law.train_factor(test), "the train-time factor")
     return ExchangeEstimate(preset=preset.name, train_factor=train, test_factor=test)
+
+
+@quiet
+def critical_batch(preset: Preset, loss: Numbers) -> CriticalBatchSize:
+    """B_crit(L) in tokens (Kaplan's Eq. 1.4)."""
+    law = preset.law_for("batch")
+    if law is None:
+        require(preset, "batch", "has no critical-batch law")
+    loss = check_numbers(loss, "loss")
+    label = f"B_crit(L) = {show(law.B_star)} tokens / L^(1/{law.alpha_B:g}) (Kaplan et al. 2020, Eq. 1.4)"
+    return CriticalBatchSize(preset=preset.name, loss=loss,
+                             critical_batch=finite(law.batch(loss), "the critical batch size"), law=label)

@@ -306,8 +306,8 @@ def from_mapping(data: dict[str, Any], path: Path) -> Preset:
 def _build(table: Table, kind: str, default_form: str | None = None) -> Any:
     """One law of `kind` from its table: the form names the class (laws.registry()), whose
     declaration says which numbers and texts the table holds."""
-    forms = law_forms.registry().get(kind, {})
     form = table.text("form", required=default_form is None) or default_form
+    forms = law_forms.forms(kind, form)
     if form not in forms:
         raise table.fail("form", f"must be one of {', '.join(sorted(forms))}, not {describe(form)}")
     cls = forms[form]
@@ -340,7 +340,7 @@ def _read_extra(table: Table | None) -> dict[str, Any]:
     for key in table.data:
         entry = table.table(key)
         form = entry.text("form")
-        kind = next((kind for kind in ("aux", "rule") if form in law_forms.registry().get(kind, {})), "aux")
+        kind = next((kind for kind in ("aux", "rule") if form in law_forms.forms(kind, form)), "aux")
         if kind == "rule" and key not in RULE_FIELDS:
             raise table.fail(key, "is a rule of the budget, so its name must be one of "
                              f"{', '.join(RULE_FIELDS)}")

@@ -103,62 +103,6 @@ class PresetInfo:
     summary: str = record_field("text", "one-line description")
 
 
-@dataclass(frozen=True)
-class CriticalBatchSize:
-    """The critical batch size at a loss: `batch --loss`."""
-
-    preset: str = record_field("text", "preset (coefficient set) that gave the answer")
-    loss: Value = record_field("loss", "the loss reached, nats per token")
-    critical_batch: Value = record_field("count", "critical batch size B_crit(L), tokens: training at it "
-                                         "takes twice the fewest steps and twice the fewest tokens")
-    law: str = record_field("text", "the law that gave it, and its source")
-
-
-@dataclass(frozen=True)
-class TransferEstimate:
-    """What pre-training is worth to a fine-tune (Hernandez et al. 2021): `transfer`."""
-
-    preset: str = record_field("text", "preset (coefficient set) that gave the answer")
-    params: Value = record_field("count", "model size N, non-embedding parameters")
-    finetune_tokens: Value = record_field("count", "fine-tuning data D_F (characters of Python in the fits)")
-    transferred_tokens: Value = record_field("count", "effective data transferred D_T = k·D_F^alpha·N^beta")
-    effective_tokens: Value = record_field("count", "D_F + D_T: what a model trained from scratch would need")
-    fraction_transferred: Value = record_field("ratio", "D_T / (D_F + D_T): the share pre-training supplies")
-    data_multiplier: Value = record_field("ratio", "(D_F + D_T) / D_F: how many times the fine-tuning data "
-                                          "the pre-trained model is worth")
-
-
-@dataclass(frozen=True)
-class DensingEstimate:
-    """Parameters for equal capability some days later (Xiao et al. 2024's densing law): `densing`."""
-
-    preset: str = record_field("text", "preset (coefficient set) that gave the answer")
-    params: Value = record_field("count", "model size N today (or at the start date)")
-    days: Value = record_field("ratio", "days later")
-    equivalent_params: Value = record_field("count", "parameters an equally capable model is expected to "
-                                            "need then: N·e^(-A·days)")
-    density_gain: Value = record_field("ratio", "e^(A·days): how many times denser the best models get")
-    doubling_days: Value = record_field("ratio", "ln 2 / A: days for capability density to double")
-
-
-@dataclass(frozen=True)
-class ExchangeEstimate:
-    """Train-time against test-time compute at equal strength (Jones 2021, Hex): `exchange`."""
-
-    preset: str = record_field("text", "preset (coefficient set) that gave the answer")
-    train_factor: Value = record_field("ratio", "multiple of train-time compute")
-    test_factor: Value = record_field("ratio", "the multiple of test-time compute it replaces at equal Elo")
-
-
-@dataclass(frozen=True)
-class PresetLine:
-    """One line of `scalecalc presets` in a person's table, under its domain's heading."""
-
-    name: str = record_field("text", "name to pass to --preset")
-    answers: str = record_field("text", "the questions it answers")
-    summary: str = record_field("text", "one-line description")
-
-
 @cache
 def with_fields(base: type, extra: type) -> type:
     """A record type with base's fields followed by extra's: CSV and JSON gain the columns."""

@@ -19,7 +19,7 @@ from scalecalc.errors import ScalecalcError
 from scalecalc.laws import VARIABLES, Law, single_question
 from scalecalc.presets import Preset, able, require
 from scalecalc.quantities import LARGEST, check_numbers, show
-from scalecalc.records import Allocation, CriticalBatchSize, RunReport, SingleLoss
+from scalecalc.records import Allocation, RunReport, SingleLoss
 
 GOPHER_FLOPS = 5.76e23  # Gopher's training budget (Chinchilla Table 3's unit)
 TABLE3_PARAMS = (400e6, 1e9, 10e9, 67e9, 175e9, 280e9, 520e9, 1e12, 10e12)
@@ -331,18 +331,6 @@ def step_loss(preset: Preset, params: Numbers, steps: Numbers) -> SingleLoss:
     label = (f"Kaplan L(N, S_min) = ({show(law.N_c)}/N)^{law.alpha_N:g} + ({show(law.S_c)}/S_min)"
              f"^{law.alpha_S:g} (Eq. 1.6, Table 3)")
     return SingleLoss(preset=preset.name, params=params, steps=steps, loss=predicted, law=label)
-
-
-@quiet
-def critical_batch(preset: Preset, loss: Numbers) -> CriticalBatchSize:
-    """B_crit(L) in tokens (Kaplan's Eq. 1.4)."""
-    law = preset.law_for("batch")
-    if law is None:
-        require(preset, "batch", "has no critical-batch law")
-    loss = check_numbers(loss, "loss")
-    label = f"B_crit(L) = {show(law.B_star)} tokens / L^(1/{law.alpha_B:g}) (Kaplan et al. 2020, Eq. 1.4)"
-    return CriticalBatchSize(preset=preset.name, loss=loss,
-                             critical_batch=finite(law.batch(loss), "the critical batch size"), law=label)
 
 
 def check_has_law(preset: Preset) -> None:

@@ -1,6 +1,7 @@
 """`scalecalc presets`: list the coefficient sets, or show one whole."""
 
 import sys
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -13,7 +14,16 @@ from scalecalc.cli.app import (
     presets_app,
     write,
 )
-from scalecalc.records import PresetInfo, PresetLine
+from scalecalc.records import PresetInfo, record_field
+
+
+@dataclass(frozen=True)
+class PresetLine:
+    """One line of `scalecalc presets` in a person's table, under its domain's heading."""
+
+    name: str = record_field("text", "name to pass to --preset")
+    answers: str = record_field("text", "the questions it answers")
+    summary: str = record_field("text", "one-line description")
 
 
 @presets_app.callback()

@@ -5,7 +5,6 @@ from typing import Annotated, Any
 
 import typer
 
-from scalecalc import solve
 from scalecalc.cli.app import FormatOption, OutputFormat, app, emit, examples, load_presets
 from scalecalc.errors import ScalecalcError
 from scalecalc.quantities import parse_quantity, parse_quantity_list
@@ -35,9 +34,11 @@ def batch(
     Training at it takes twice the fewest steps and twice the fewest tokens. Default preset: kaplan.
     For the compute-efficient batch and steps of a budget, see batch_size and min_steps in
     `optimal -p kaplan`."""
+    from scalecalc import fieldlaws
+
     chosen = load_presets(preset or ["kaplan"])
     values = parse_quantity_list(loss, "--loss")
-    records = [solve.critical_batch(item, _one_or_many(values)) for item in chosen]
+    records = [fieldlaws.critical_batch(item, _one_or_many(values)) for item in chosen]
     emit(chosen, records, format, title="Critical batch size", transpose=True)
 
 

@@ -8,29 +8,65 @@ form is one new module here and a preset file that names it: nothing else is edi
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import importlib.util
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scalecalc.laws.allocation import PowerAllocation
-from scalecalc.laws.base import QUESTIONS, VARIABLES, ArrayLike, single_question
+from scalecalc.laws.base import QUESTIONS, VARIABLES, ArrayLike, LawForm, single_question
 from scalecalc.laws.chinchilla import ChinchillaLaw
-from scalecalc.laws.data_constrained import DataConstrainedLaw, RepeatedDataLaw
-from scalecalc.laws.kaplan import KaplanLaw
-from scalecalc.laws.powerlaw1d import PowerLaw1D
 
-Law = ChinchillaLaw | KaplanLaw | DataConstrainedLaw | RepeatedDataLaw
+if TYPE_CHECKING:
+    from scalecalc.laws.data_constrained import DataConstrainedLaw, RepeatedDataLaw
+    from scalecalc.laws.kaplan import KaplanLaw
+    from scalecalc.laws.powerlaw1d import PowerLaw1D
+
+Law = LawForm  # every law form is one: a preset's law is any of them
+
+# Forms most answers never need load on first use (PEP 562): start-up time.
+_LAZY = {"DataConstrainedLaw": "data_constrained", "RepeatedDataLaw": "data_constrained",
+         "KaplanLaw": "kaplan", "PowerLaw1D": "powerlaw1d"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
 
 __all__ = ["QUESTIONS", "VARIABLES", "ArrayLike", "ChinchillaLaw", "DataConstrainedLaw", "KaplanLaw",
-           "Law", "PowerAllocation", "PowerLaw1D", "RepeatedDataLaw", "registry", "single_question"]
+           "Law", "PowerAllocation", "PowerLaw1D", "RepeatedDataLaw", "forms", "registry",
+           "single_question"]
+
+
+def forms(kind: str, wanted: str | None = None) -> dict[str, type[Any]]:
+    """The law forms of `kind` ("joint", "single", "rule", "aux") by name. The module named after
+    the wanted form (data-constrained: data_constrained.py) is looked at first; the rest of the
+    package is read only when the form is not there (start-up time)."""
+    if wanted is not None:
+        module = f"{__name__}.{wanted.replace('-', '_')}"
+        if importlib.util.find_spec(module) is not None:
+            found = _forms((module,)).get(kind, {})
+            if wanted in found:
+                return found
+    return registry().get(kind, {})
 
 
 @cache
 def registry() -> dict[str, dict[str, type[Any]]]:
-    """Every law form in this package by kind ("joint", "single", "rule") and then by name."""
+    """Every law form in this package by kind and then by name."""
+    import pkgutil
+
+    names = tuple(f"{__name__}.{info.name}" for info in pkgutil.iter_modules(__path__))
+    return _forms(names)
+
+
+@cache
+def _forms(modules: tuple[str, ...]) -> dict[str, dict[str, type[Any]]]:
     found: dict[str, dict[str, type[Any]]] = {}
-    for info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{info.name}")
+    for name in modules:
+        module = importlib.import_module(name)
         for value in vars(module).values():
             kind = getattr(value, "kind", None)
             if isinstance(value, type) and value.__module__ == module.__name__ and isinstance(kind, str):
