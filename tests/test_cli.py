@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -227,3 +228,14 @@ def test_every_command_is_mapped_to_its_module() -> None:
         owner = getattr(callback, "__module__", "") if callback is not None else ""
         if name not in ("presets", "plot"):  # groups: their callbacks live in their modules too
             assert owner == f"scalecalc.cli.{module}", name
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("4", "4")])
+def test_the_entry_point_runs_one_blas_thread_unless_told(given: str | None, expected: str) -> None:
+    """scalecalc's arithmetic is tiny; an idle OpenBLAS pool only burns CPU (benchmarks/startup.py)."""
+    env = {key: value for key, value in os.environ.items() if key != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    code = "import os, scalecalc.__main__; print(os.environ['OPENBLAS_NUM_THREADS'])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.strip() == expected
