@@ -17,6 +17,7 @@ import pytest
 import tomli_w
 import typer
 from conftest import ROOT
+from hostile import refused
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,15 +32,6 @@ ACCELERATOR = '[x1]\nname = "X1"\npeak_flops = 1e15\nsource = "vendor"\n'
 DEEP = "a = " + "[" * 100_000 + "\n"
 HUGE_INTEGER = "1" + "0" * 400
 
-
-def refused(result, *gists: str) -> None:
-    """Exit 2, the gist(s) on stderr in one line, stdout empty, no traceback."""
-    assert result.code == 2, (result.code, result.stderr)
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("scalecalc: error: ") and result.stderr.count("\n") == 1, result.stderr
-    for gist in gists:
-        assert gist in result.stderr, result.stderr
 
 
 def write(path: Path, content: str | bytes) -> Path:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import typer
+from hostile import refused as _refused
 
 import scalecalc
 from scalecalc import fit, runs
@@ -41,14 +42,6 @@ def _file(tmp_path: Path, text: str, name: str = "runs.csv") -> Path:
     path.write_text(text, encoding="utf-8")
     return path
 
-
-def _refused(result, *gist: str) -> None:
-    assert result.code == 2, (result.code, result.stderr)
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("scalecalc: error: ") and result.stderr.count("\n") == 1, result.stderr
-    for part in gist:
-        assert part in result.stderr, (part, result.stderr)
 
 
 def _strict_json(text: str) -> list[dict]:

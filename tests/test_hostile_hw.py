@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from hostile import refused
 
 from scalecalc import hardware, inference
 from scalecalc.errors import ScalecalcError
@@ -17,13 +18,6 @@ from scalecalc.errors import ScalecalcError
 RUN = ("check", "--params", "7B", "--tokens", "1T")
 LIMIT = ("--max-flops", "1e30")
 
-
-def refused(result, gist: str) -> None:
-    assert result.code == 2, (result.code, result.stderr)
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("scalecalc: error: ") and result.stderr.count("\n") == 1, result.stderr
-    assert gist in result.stderr, result.stderr
 
 
 # ---- options ---------------------------------------------------------------------------------------

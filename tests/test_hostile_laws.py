@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-
-def _refused(result, gist: str) -> None:
-    assert result.code == 2
-    assert gist in result.stderr
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
+from hostile import refused as _refused
 
 
 def _preset_file(tmp_path, text: str):

@@ -7,16 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-
-def refused(result, gist: str) -> None:
-    assert result.code == 2, result.stderr
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("scalecalc: error: ")
-    assert result.stderr.count("\n") == 1, result.stderr
-    assert gist in result.stderr, result.stderr
-
+from hostile import refused
 
 MODEL_WITH_PARAMS = {
     "optimal": ("optimal", "--model", "llama-3-8b", "--params", "7B"),

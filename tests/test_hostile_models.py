@@ -9,18 +9,11 @@ import json
 from pathlib import Path
 
 import pytest
+from hostile import refused
 
 CONFIGS = Path(__file__).resolve().parent / "data" / "configs"
 SHAPE = ["--layers", "2", "--d-model", "64", "--heads", "4", "--ffn", "256", "--vocab", "100"]
 
-
-def refused(result, gist: str) -> None:
-    assert result.code == 2, result.stderr
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("scalecalc: error: ")
-    assert result.stderr.count("\n") == 1
-    assert gist in result.stderr, result.stderr
 
 
 def config_with(**changes: object) -> dict:

@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 import pytest
+from hostile import refused
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,13 +29,6 @@ from scalecalc.records import Allocation
 PRESETS = [name for name in scalecalc.builtin_names() if "optimal" in scalecalc.load_preset(name).answers]
 LAW_PRESETS = [name for name in PRESETS if scalecalc.load_preset(name).law is not None]
 
-
-def refused(result, fragment: str) -> None:
-    assert result.code == 2, (result.stdout, result.stderr)
-    assert result.stdout == ""
-    assert fragment in result.stderr, result.stderr
-    assert result.stderr.startswith("scalecalc: error: ") and result.stderr.count("\n") == 1
-    assert "Traceback" not in result.stderr
 
 
 def strict_json(text: str) -> list[dict]:

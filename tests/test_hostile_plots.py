@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hostile import refused as _refused
 
 import scalecalc
 from scalecalc import outfiles, plots
@@ -25,13 +26,6 @@ QUICK = {  # the cheapest call of each kind of figure
 }
 PNG = b"\x89PNG\r\n\x1a\n"
 
-
-def _refused(result, gist: str) -> None:
-    assert result.code == 2, result.stderr
-    assert result.stdout == ""
-    assert gist in result.stderr, result.stderr
-    assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("scalecalc: error: ") and result.stderr.count("\n") == 1
 
 
 def _runs_csv(path: Path, params: float = 1e8, loss: float = 3.0) -> Path:
