@@ -59,7 +59,9 @@ def parse_flops_per_token(text: str, model_given: bool) -> float | str:
 
     names = {name.lower(): name for name in CONVENTIONS}
     if key not in names:
-        shown = repr(raw) if len(raw) <= 40 else repr(raw[:37] + "...")
+        from scalecalc.tomlfile import describe
+
+        shown = describe(raw)
         raise ScalecalcError(f"--flops-per-token: {shown} is neither a number nor a convention; give FLOPs "
                              f"per parameter per token such as 8, or one of {', '.join(CONVENTIONS)}.")
     if model_given:

@@ -94,7 +94,7 @@ class Accelerator:
         if precision == "bf16":
             return self.peak_flops
         if precision != "fp8":
-            raise ScalecalcError(f"precision {_short(precision)} is not one of {', '.join(PRECISIONS)}.")
+            raise ScalecalcError(f"precision {describe(precision)} is not one of {', '.join(PRECISIONS)}.")
         if self.fp8_flops is None:
             raise ScalecalcError(f"{self.name} ({self.key}) has no FP8 figure in the catalogue; use "
                                  "--precision bf16, or add fp8_flops to it in an --accelerators file.")
@@ -267,7 +267,7 @@ def parse_precision(value: object, name: str = "--precision") -> str:
         raise ScalecalcError(f"{name}: {describe(value)} is not a precision; give bf16 or fp8.")
     precision = value.strip().lower()
     if precision not in PRECISIONS:
-        raise ScalecalcError(f"{name}: {_short(value)} is not a precision scalecalc knows; give bf16 "
+        raise ScalecalcError(f"{name}: {describe(value)} is not a precision scalecalc knows; give bf16 "
                              "(the default) or fp8.")
     return precision
 
@@ -329,13 +329,9 @@ def lookup(name: str, entries: dict[str, Accelerator]) -> Accelerator:
     key = name.strip().lower()
     if key not in entries:
         names = ", ".join(entries) if len(entries) <= 20 else f"{len(entries)} names"
-        raise ScalecalcError(f"unknown accelerator {_short(name)}; choose one of {names} "
+        raise ScalecalcError(f"unknown accelerator {describe(name)}; choose one of {names} "
                              "(scalecalc hardware lists them), or add it with --accelerators FILE.")
     return entries[key]
-
-
-def _short(name: str) -> str:
-    return repr(name) if len(name) <= 40 else repr(name[:37] + "...")
 
 
 def read_catalogue(path: Path) -> dict[str, Accelerator]:
@@ -346,7 +342,7 @@ def read_catalogue(path: Path) -> dict[str, Accelerator]:
                              "[h100] with name, peak_flops and source.")
     entries: dict[str, Accelerator] = {}
     for key, entry in data.items():
-        where = f"accelerator file {path}: [{_short(key)[1:-1]}]"
+        where = f"accelerator file {path}: [{describe(key)[1:-1]}]"
         if not NAME.fullmatch(key):
             raise ScalecalcError(f"{where} is not a usable name for --gpu; use letters, digits, '-', "
                                  "'_' or '.', starting with a letter or digit.")

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from scalecalc.errors import ScalecalcError
+from scalecalc.tomlfile import describe
 
 # Header names recognised without --columns, compared case-insensitively.
 KNOWN_HEADERS: dict[str, tuple[str, ...]] = {
@@ -176,9 +177,9 @@ def _parse_row(row: list[str], where: dict[str, int], c0: float) -> tuple[dict[s
         try:
             value = float(cell)
         except ValueError:
-            return parsed, f"{role} {_short(cell)} is not a number"
+            return parsed, f"{role} {describe(cell)} is not a number"
         if not math.isfinite(value) or value <= 0:
-            return parsed, f"{role} {_short(cell)} is not a positive finite number"
+            return parsed, f"{role} {describe(cell)} is not a positive finite number"
         parsed[role] = value
     if "flops" in parsed:
         parsed["tokens"] = parsed.pop("flops") / (c0 * parsed["params"])
@@ -192,11 +193,6 @@ def _first_few(items: list[str], separator: str) -> str:
     """The first MAX_BAD_ROWS_SHOWN items, and how many more there are."""
     hidden = len(items) - MAX_BAD_ROWS_SHOWN
     return separator.join(items[:MAX_BAD_ROWS_SHOWN]) + (f" (and {hidden} more)" if hidden > 0 else "")
-
-
-def _short(cell: str) -> str:
-    """A cell quoted for a message, cut short: a garbled file can hold very long cells."""
-    return repr(cell if len(cell) <= 40 else cell[:37] + "...")
 
 
 def exclude(runs: Runs, drop_highest_loss: int = 0, min_tokens_per_param: float | None = None) -> Runs:

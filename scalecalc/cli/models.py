@@ -172,7 +172,9 @@ def sort_rows(rows: list[Any], name: str, reverse: bool) -> list[Any]:
     names = field_names(type(rows[0]))
     key = name.strip().replace("-", "_")
     if key not in names:
-        shown = repr(name) if len(name) <= 40 else repr(name[:37] + "...")
+        from scalecalc.tomlfile import describe
+
+        shown = describe(name)
         raise ScalecalcError(f"--sort: {shown} is not a column; choose one of {', '.join(names)}.")
     present = [row for row in rows if getattr(row, key) not in (None, "")]
     blank = [row for row in rows if getattr(row, key) in (None, "")]

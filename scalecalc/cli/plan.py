@@ -395,14 +395,10 @@ def _serving(training: Any, gpu: str | None, mfu: str | None, price: str | None,
     if training is None or training.price is None or price is None:
         raise ScalecalcError("pricing inference needs the training --gpu and --price and an "
                              "--inference-price (and optionally --inference-gpu, --inference-mfu).")
-    from pathlib import Path
-
     from scalecalc import hardware
 
-    accelerator = hardware.find(gpu, Path(accelerators) if accelerators else None) if gpu \
-        else training.accelerator
-    return hardware.Hardware(accelerator, None, hardware.parse_mfu(mfu, "--inference-mfu"),
-                             parse_quantity(price, "--inference-price"))
+    return hardware.Hardware(_serving_accelerator(training, gpu, accelerators), None,
+                             hardware.parse_mfu(mfu, "--inference-mfu"), parse_quantity(price, "--inference-price"))
 
 
 def _served(item: Preset, loss: float, training: Any, inference_tokens: str | None, gpu: str | None,
@@ -410,7 +406,6 @@ def _served(item: Preset, loss: float, training: Any, inference_tokens: str | No
             phases: dict[str, str | None]) -> Any:
     """optimal --loss L with prefill and decode costed apart, as Sardana et al.'s cost model does:
     each phase its own utilization, a request shape splitting the lifetime tokens."""
-    from pathlib import Path
 
     from scalecalc import hardware, inference
 
@@ -426,11 +421,20 @@ def _served(item: Preset, loss: float, training: Any, inference_tokens: str | No
         given, output = shape.lifetime(parse_quantity(requests, "--inference-requests", allow_zero=True))
     else:
         given, output = shape.split(parse_quantity(inference_tokens, "--inference-tokens", allow_zero=True))
-    accelerator = hardware.find(gpu, Path(accelerators) if accelerators else None) if gpu \
-        else training.accelerator
-    serving = hardware.serving_from_settings(accelerator, price, mfu, phases["--prefill-mfu"],
-                                             phases["--decode-mfu"])
+    serving = hardware.serving_from_settings(_serving_accelerator(training, gpu, accelerators), price, mfu,
+                                             phases["--prefill-mfu"], phases["--decode-mfu"])
     return inference.served(item, loss, training, serving, given, output)
+
+
+def _serving_accelerator(training: Any, gpu: str | None, accelerators: str | None) -> Any:
+    """The part that serves: --inference-gpu, else the training --gpu."""
+    if gpu is None:
+        return training.accelerator
+    from pathlib import Path
+
+    from scalecalc import hardware
+
+    return hardware.find(gpu, Path(accelerators) if accelerators else None)
 
 
 def _size(counting: Any, item: Preset, params: float | None) -> Any:
