@@ -398,7 +398,8 @@ def _serving(training: Any, gpu: str | None, mfu: str | None, price: str | None,
     from scalecalc import hardware
 
     return hardware.Hardware(_serving_accelerator(training, gpu, accelerators), None,
-                             hardware.parse_mfu(mfu, "--inference-mfu"), parse_quantity(price, "--inference-price"))
+                             hardware.parse_mfu(mfu, "--inference-mfu"),
+                             parse_quantity(price, "--inference-price"))
 
 
 def _served(item: Preset, loss: float, training: Any, inference_tokens: str | None, gpu: str | None,
