@@ -41,10 +41,17 @@ LIMITS: dict[str, tuple[str, bool]] = {
     "min_tokens_per_param": ("tokens_per_param", False),
     "max_tokens_per_param": ("tokens_per_param", True),
     "max_gpus": ("gpus", True),
+    # The run's batch_tokens and learning_rate against a law's (hparams_law): the larger over the smaller.
+    "max_batch_ratio": ("batch_ratio", True),
+    "max_lr_ratio": ("lr_ratio", True),
 }
+RATIO_LIMITS = ("max_batch_ratio", "max_lr_ratio")
+HPARAMS_KEYS = ("batch_tokens", "learning_rate", "hparams_law")
+DEFAULT_HPARAMS_LAW = "deepseek"
 HARDWARE_KEYS = ("gpu", "gpus", "mfu", "price", "accelerators", "precision")
-RUN_KEYS = {"name", "params", "model", "tokens", "flops_per_token", "preset", "limits", *HARDWARE_KEYS}
-TOP_KEYS = {"preset", "limits", "run", "flops_per_token", *HARDWARE_KEYS}
+RUN_KEYS = {"name", "params", "model", "tokens", "flops_per_token", "preset", "limits", *HARDWARE_KEYS,
+            *HPARAMS_KEYS}
+TOP_KEYS = {"preset", "limits", "run", "flops_per_token", "hparams_law", *HARDWARE_KEYS}
 MAX_RUNS = 10_000
 STATE_BYTES = 16  # bf16 mixed-precision Adam (architecture.md §6: ZeRO's 2 + 2 + 12)
 
@@ -73,6 +80,11 @@ class PlannedRun:
     # Compute counted over the law's c0·N·D: --flops-per-token, or a model whose law leaves out
     # its embeddings (scalecalc.compute.Counting.scale). 1: the law's own 6·N·D.
     compute_scale: float = 1.0
+    # The run's optimizer settings, for max_batch_ratio and max_lr_ratio (scalecalc.hparams).
+    batch_tokens: float | None = None
+    learning_rate: float | None = None
+    hparams_law: str = DEFAULT_HPARAMS_LAW
+    porian_params: float | None = None  # Porian et al.'s N (linear layers and head); None: params
 
 
 def inline_run(params: float, tokens: float, preset: Preset, hardware: Hardware | None,
@@ -107,6 +119,10 @@ def check_limits(limits: dict[str, float], where: str, name: Callable[[str], str
             accelerators.parse_count(limits["max_gpus"], name("max_gpus"))
         except ScalecalcError as error:
             raise ScalecalcError(f"{where}{error}") from None
+    for key in RATIO_LIMITS:
+        if key in limits and limits[key] < 1:
+            raise ScalecalcError(f"{where}{name(key)} {limits[key]:g} is below 1, and the factor between "
+                                 "a run's value and the law's is never below 1; give 1 or more, such as 2.")
 
 
 def fewest_gpus(run: PlannedRun) -> int | None:
@@ -166,6 +182,8 @@ def evaluate(run: PlannedRun) -> list[CheckResult]:
         planned["dollars"] = None if dollars is None else float(dollars)
     if run.preset.law is not None and "max_loss" in run.limits:
         planned["loss"] = float(run.preset.law.loss(run.params, run.tokens))
+    if any(key in run.limits for key in RATIO_LIMITS):
+        planned.update(_hparams_ratios(run, flops))
     results = []
     for limit in LIMITS:
         if limit not in run.limits:
@@ -184,6 +202,19 @@ def evaluate(run: PlannedRun) -> list[CheckResult]:
     return results
 
 
+def _hparams_ratios(run: PlannedRun, flops: float) -> dict[str, float | None]:
+    """How many times the run's batch and learning rate are off the law's, whichever way (>= 1)."""
+    from scalecalc import hparams
+
+    law = hparams.Run(run.params, run.tokens, flops, run.params, run.porian_params or run.params)
+    batch, rate = hparams.law_values(run.hparams_law, law)
+
+    def factor(planned: float | None, lawful: float | None) -> float | None:
+        return None if planned is None or lawful is None else max(planned / lawful, lawful / planned)
+
+    return {"batch_ratio": factor(run.batch_tokens, batch), "lr_ratio": factor(run.learning_rate, rate)}
+
+
 def _float_or_none(value: int | None) -> float | None:
     return None if value is None else float(value)
 
@@ -194,7 +225,10 @@ def _needs(quantity: str, preset: str) -> str:
             "gpu_hours": "an accelerator (--gpu, or gpu in the plan)",
             "days": "an accelerator and how many run at once (gpu and gpus)",
             "dollars": "an accelerator and its price per hour (gpu and price)",
-            "loss": f"a preset with a loss law ({preset} has none)"}[quantity]
+            "loss": f"a preset with a loss law ({preset} has none)",
+            "batch_ratio": "the run's batch size in tokens (batch_tokens = \"4M\", say)",
+            "lr_ratio": "the run's peak learning rate (learning_rate = 3e-4, say) and an hparams_law that "
+                        "gives one (deepseek or porian)"}[quantity]
 
 
 def read_plan(path: Path, catalogues: Catalogues = None) -> list[PlannedRun]:
@@ -276,8 +310,28 @@ class _PlanReader:
             raise ScalecalcError(f"{where}: no limits to check; add a [run.limits] table, or [limits] for "
                                  "every run, with one such as max_days = 30.")
         check_limits(limits, f"{where}: ")
+        optimizer = self.optimizer(data, entry, run, top_run)
+        porian = None if model is None else _porian_params(model)
         return PlannedRun(name, sizes["params"], sizes["tokens"], preset, hardware, limits, where, total,
-                          scale)
+                          scale, **optimizer, porian_params=porian)
+
+    def optimizer(self, data: dict[str, Any], entry: dict[str, Any], run: Table, top: Table
+                  ) -> dict[str, Any]:
+        """batch_tokens and learning_rate of the run, and the law they are held to (the run's, else the
+        file's hparams_law)."""
+        from scalecalc.hparams import CHECK_LAWS, MAX_BATCH_TOKENS, MAX_LEARNING_RATE
+
+        owner = run if "hparams_law" in entry else top
+        law = owner.text("hparams_law", required=False) or DEFAULT_HPARAMS_LAW
+        if law not in CHECK_LAWS:
+            raise owner.fail("hparams_law", f"must be one of {', '.join(CHECK_LAWS)}, not {describe(law)}")
+        batch = run.quantity("batch_tokens", required=False)
+        if batch is not None and batch > MAX_BATCH_TOKENS:
+            raise run.fail("batch_tokens", f"is {batch:g}, above the limit of {MAX_BATCH_TOKENS:g} tokens a "
+                           "step; give the tokens of one optimizer step, such as \"4M\"")
+        return {"batch_tokens": batch,
+                "learning_rate": run.number("learning_rate", required=False, high=MAX_LEARNING_RATE),
+                "hparams_law": law}
 
     def compute_scale(self, data: dict[str, Any], entry: dict[str, Any], run: Table, top: Table,
                       model: Any, preset: Preset) -> float:
@@ -399,6 +453,13 @@ class _PlanReader:
     def relative(self, spec: str) -> Path:
         """A path in the plan, read from the plan's own folder (absolute and ~ paths stay)."""
         return self.folder / Path(spec).expanduser()
+
+
+def _porian_params(model: Any) -> float:
+    """Porian et al.'s N of a model: its matrix-multiplied parameters, the head included."""
+    from scalecalc.models.flops import matmul_params
+
+    return float(matmul_params(model.architecture))
 
 
 class _Locator:

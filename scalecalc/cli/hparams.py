@@ -1,0 +1,91 @@
+"""`scalecalc hparams`: batch size, learning rate and steps from DeepSeek LLM, Porian et al. and Kaplan."""
+
+from typing import Annotated
+
+import typer
+
+from scalecalc import presets as preset_files
+from scalecalc import render
+from scalecalc.cli.app import FormatOption, OutputFormat, app, examples, write
+from scalecalc.cli.counting import ModelOption
+from scalecalc.errors import ScalecalcError
+from scalecalc.quantities import parse_quantity
+
+TITLE = "Batch size, learning rate and steps"
+
+
+@app.command(epilog=examples("scalecalc hparams --flops 1e23",
+                             "scalecalc hparams --params 7B --tokens 2T --seq-len 4096",
+                             "scalecalc hparams --model llama-3-8b --tokens 15T --format csv",
+                             "scalecalc hparams --flops 1e22 --preset chinchilla-approach1"))
+def hparams(
+    flops: Annotated[str | None, typer.Option(
+        metavar="FLOPS", help="Training budget in FLOPs, e.g. 1e23: N and D from --preset's "
+        "allocation.")] = None,
+    params: Annotated[str | None, typer.Option(
+        metavar="SIZE", help="Model size N, e.g. 7B (with --tokens; C = 6·N·D).")] = None,
+    tokens: Annotated[str | None, typer.Option(
+        metavar="SIZE", help="Training tokens D, e.g. 2T. With --model, default: the tokens the catalogue "
+        "gives it.")] = None,
+    model: ModelOption = None,
+    seq_len: Annotated[str | None, typer.Option(
+        metavar="INTEGER", help="Tokens per sequence, for the batch in sequences and the steps (default "
+        "4096, DeepSeek LLM's; Porian et al. used 2048).")] = None,
+    preset: Annotated[str | None, typer.Option(
+        "--preset", "-p", metavar="NAME", help="With --flops: the preset whose allocation gives N and D, a "
+        f"name or a .toml file (default {preset_files.DEFAULT_PRESET}).")] = None,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """Batch size, learning rate and steps for a run, from each published law side by side.
+    DeepSeek LLM Eq. 1 (batch and LR from C), Porian et al. 2024 (batch and LR from N), Kaplan et al.
+    2020 Table 6 (batch and S_min from C) and Eq. 1.4 (critical batch at the predicted loss). Each row
+    names its source and fitted range; its note says why a field is blank."""
+    from scalecalc import hparams as core
+
+    length = core.check_seq_len(parse_quantity(seq_len, "--seq-len")) if seq_len is not None \
+        else core.DEFAULT_SEQ_LEN
+    notes: list[str] = []
+    if flops is not None:
+        others = [name for name, value in (("--params", params), ("--tokens", tokens), ("--model", model))
+                  if value is not None]
+        if others:
+            raise ScalecalcError(f"--flops fixes N and D through --preset's allocation, so it does not go "
+                                 f"with {others[0]}; give --flops, or the run as --params and --tokens.")
+        chosen = preset_files.load(preset or preset_files.DEFAULT_PRESET)
+        run = core.run_for_budget(chosen, parse_quantity(flops, "--flops"))
+        notes.append(f"note: N and D are {chosen.name}'s compute-optimal run for this budget; Kaplan's rows "
+                     "take that N as their non-embedding count.")
+    else:
+        if preset is not None:
+            raise ScalecalcError("--preset chooses the allocation that turns --flops into N and D; drop it, "
+                                 "or give --flops in place of the run.")
+        run = _given_run(params, tokens, model, notes)
+    rows = core.hyperparameters(run, length)
+    warning = core.extrapolation_warning(rows)
+    for line in [*notes, *([warning] if warning else [])]:
+        typer.echo(render.printable(line), err=True)
+    write(rows, format, title=TITLE, transpose=True)
+
+
+def _given_run(params: str | None, tokens: str | None, model: str | None, notes: list[str]):
+    """The run of --params and --tokens, or of --model (its tokens from the catalogue unless given)."""
+    from scalecalc import hparams as core
+
+    if model is not None:
+        if params is not None:
+            raise ScalecalcError("give --model or --params, not both: --model sets the model size N.")
+        from scalecalc.models.flops import matmul_params
+        from scalecalc.models.sizing import resolve, tokens_note
+
+        sizes = resolve(model)
+        if tokens is None:
+            if sizes.tokens is None:
+                raise ScalecalcError(f"{sizes.name} has no published token count; give --tokens.")
+            notes.append(tokens_note(sizes))
+        count = sizes.tokens if tokens is None else parse_quantity(tokens, "--tokens")
+        return core.given_run(sizes.active, count, kaplan_params=sizes.law_params("non-embedding"),
+                              porian_params=float(matmul_params(sizes.architecture)))
+    if params is None or tokens is None:
+        raise ScalecalcError("give --flops, or the run as --params and --tokens (or --model), such as "
+                             "--params 7B --tokens 2T.")
+    return core.given_run(parse_quantity(params, "--params"), parse_quantity(tokens, "--tokens"))
