@@ -17,6 +17,7 @@ field is blank and how far outside its fit the run lies.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 
@@ -26,9 +27,10 @@ from scalecalc import presets as preset_files
 from scalecalc.errors import ScalecalcError
 from scalecalc.laws import PowerAllocation
 from scalecalc.presets import Preset
-from scalecalc.quantities import check_number, format_count, format_flops, show
+from scalecalc.quantities import check_number, format_count, format_flops, parse_quantity, show
 from scalecalc.records import Value, record_field
 from scalecalc.solve import finite
+from scalecalc.tomlfile import describe
 
 DEFAULT_SEQ_LEN = 4096  # DeepSeek LLM's context (Table 2); Porian et al. trained at 2048
 MAX_SEQ_LEN = 2**20  # a million tokens a sequence is beyond any published training context
@@ -86,13 +88,23 @@ class Run:
     porian_params: float  # linear layers with the head, embeddings left out (Porian et al.)
 
 
-def check_seq_len(value: float, name: str = "--seq-len") -> int:
-    """A whole number of tokens per sequence, from 1 to MAX_SEQ_LEN."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
-            or value != int(value) or not 1 <= value <= MAX_SEQ_LEN:
-        raise ScalecalcError(f"{name}: {value!r} is not a whole number of tokens from 1 to {MAX_SEQ_LEN:,}; "
+def check_seq_len(value: float | str, name: str = "--seq-len") -> int:
+    """A whole number of tokens per sequence, from 1 to MAX_SEQ_LEN (text as the command line gives it)."""
+    number: float | None = None
+    if isinstance(value, str) and value.strip()[-1:] in ("K", "k", "M"):
+        # "2K" context means 2048 to many and 2000 to scalecalc's SIZE: ask for the number itself.
+        raise ScalecalcError(f"{name}: {describe(value)} is ambiguous (is 2K 2000 or 2048?); write the tokens "
+                             f"per sequence in full, such as {DEFAULT_SEQ_LEN}.")
+    if isinstance(value, str):
+        with contextlib.suppress(ScalecalcError):
+            number = parse_quantity(value, name, allow_zero=True)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    if number is None or not math.isfinite(number) or number != int(number) or not 1 <= number <= MAX_SEQ_LEN:
+        shown = describe(value) if isinstance(value, str) else repr(value)
+        raise ScalecalcError(f"{name}: {shown} is not a whole number of tokens from 1 to {MAX_SEQ_LEN:,}; "
                              f"give a sequence length such as {DEFAULT_SEQ_LEN}.")
-    return int(value)
+    return int(number)
 
 
 def run_for_budget(preset: Preset, flops: float) -> Run:

@@ -42,8 +42,7 @@ def hparams(
     names its source and fitted range; its note says why a field is blank."""
     from scalecalc import hparams as core
 
-    length = core.check_seq_len(parse_quantity(seq_len, "--seq-len")) if seq_len is not None \
-        else core.DEFAULT_SEQ_LEN
+    length = core.DEFAULT_SEQ_LEN if seq_len is None else core.check_seq_len(seq_len)
     notes: list[str] = []
     if flops is not None:
         others = [name for name, value in (("--params", params), ("--tokens", tokens), ("--model", model))
