@@ -93,8 +93,8 @@ def check_seq_len(value: float | str, name: str = "--seq-len") -> int:
     number: float | None = None
     if isinstance(value, str) and value.strip()[-1:] in ("K", "k", "M"):
         # "2K" context means 2048 to many and 2000 to scalecalc's SIZE: ask for the number itself.
-        raise ScalecalcError(f"{name}: {describe(value)} is ambiguous (is 2K 2000 or 2048?); write the tokens "
-                             f"per sequence in full, such as {DEFAULT_SEQ_LEN}.")
+        raise ScalecalcError(f"{name}: {describe(value)} is ambiguous (is 2K 2000 or 2048?); write the "
+                             f"tokens per sequence in full, such as {DEFAULT_SEQ_LEN}.")
     if isinstance(value, str):
         with contextlib.suppress(ScalecalcError):
             number = parse_quantity(value, name, allow_zero=True)
