@@ -7,7 +7,7 @@ import typer
 from scalecalc import presets as preset_files
 from scalecalc import render
 from scalecalc.cli.app import FormatOption, OutputFormat, app, examples, write
-from scalecalc.cli.counting import ModelOption
+from scalecalc.cli.counting import MODEL_PANEL
 from scalecalc.errors import ScalecalcError
 from scalecalc.quantities import parse_quantity
 
@@ -27,7 +27,10 @@ def hparams(
     tokens: Annotated[str | None, typer.Option(
         metavar="SIZE", help="Training tokens D, e.g. 2T. With --model, default: the tokens the catalogue "
         "gives it.")] = None,
-    model: ModelOption = None,
+    model: Annotated[str | None, typer.Option(
+        "--model", metavar="NAME", help="A catalogue model (scalecalc models lists them) or a config.json, "
+        "in place of --params: each law gets its own count (Kaplan non-embedding, Porian the linear layers "
+        "and head, DeepSeek's C every parameter).", rich_help_panel=MODEL_PANEL)] = None,
     seq_len: Annotated[str | None, typer.Option(
         metavar="INTEGER", help="Tokens per sequence, for the batch in sequences and the steps (default "
         "4096, DeepSeek LLM's; Porian et al. used 2048).")] = None,
