@@ -57,7 +57,9 @@ MAX_LEARNING_RATE = 10.0
 class HparamsRow:
     """One law's batch size, steps and learning rate for a run: `scalecalc hparams`."""
 
-    law: str = record_field("text", "the law that answers, and where it stands in its paper")
+    law: str = record_field("text", "the law that answers: DeepSeek LLM (arXiv 2401.02954) Eq. 1, Porian "
+                            "et al. 2024 (arXiv 2406.19146), Kaplan et al. 2020 (arXiv 2001.08361) Table 6 "
+                            "or Eq. 1.4, B_crit(L)")
     params: Value = record_field("count", "model size N the law was given (Kaplan's rows: non-embedding)")
     tokens: Value = record_field("count", "training tokens D")
     flops: Value = record_field("flops", "training compute C the law was given, FLOPs")
@@ -164,10 +166,15 @@ def law_values(law: str, run: Run) -> tuple[float, float | None]:
 def _outside(value: float, span: tuple[float, float], what: str, show_value=show) -> str:
     low, high = span
     if value < low * (1 - 1e-9):
-        return f"{what} {show_value(value)} is {low / value:.3g}x below the fit"
+        return f"{what} {show_value(value)} is {_times(low / value)} below the fit"
     if value > high * (1 + 1e-9):
-        return f"{what} {show_value(value)} is {value / high:.3g}x above the fit"
+        return f"{what} {show_value(value)} is {_times(value / high)} above the fit"
     return ""
+
+
+def _times(factor: float) -> str:
+    """1.85x, 50x, 4,150x: a factor a reader takes in at a glance."""
+    return f"{factor:.3g}x" if factor < 1000 else f"{factor:,.0f}x" if factor < 1e15 else f"{factor:.2e}x"
 
 
 def _kaplan_outside(preset: Preset, params: float, tokens: float) -> str:
@@ -202,14 +209,14 @@ def hyperparameters(run: Run, seq_len: int = DEFAULT_SEQ_LEN) -> list[HparamsRow
     kaplan = preset_files.load(KAPLAN)
     with np.errstate(all="ignore"):
         batch, rate = deepseek(run.flops)
-        rows = [_row("DeepSeek LLM Eq. 1", run, seq_len, batch, params=run.params, rate=rate,
+        rows = [_row("DeepSeek Eq. 1", run, seq_len, batch, params=run.params, rate=rate,
                      formula="B_opt = 0.2920·C^0.3271 tokens, η_opt = 0.3118·C^-0.1250",
                      fitted=f"C {format_flops(DEEPSEEK_FLOPS[0])} to {format_flops(DEEPSEEK_FLOPS[1])} FLOPs",
                      notes=[_outside(run.flops, DEEPSEEK_FLOPS, "C", format_flops),
                             "C here is 6·N·D or the budget; DeepSeek counted M·D (non-embedding, with "
                             "attention)"])]
         sequences, rate = porian(run.porian_params)
-        rows.append(_row("Porian et al. 2024", run, seq_len, sequences * PORIAN_SEQ_LEN,
+        rows.append(_row("Porian 2024", run, seq_len, sequences * PORIAN_SEQ_LEN,
                          params=run.porian_params, rate=rate,
                          formula="BS = 0.00037·N^0.703 sequences of 2,048 tokens, LR = 3.7·N^-0.36",
                          fitted="N 5M to 901.7M",
@@ -217,14 +224,14 @@ def hyperparameters(run: Run, seq_len: int = DEFAULT_SEQ_LEN) -> list[HparamsRow
                                 "their N counts the linear layers and head, not embeddings"]))
         batch, least = kaplan_table6(kaplan, run.flops)
         range_note = _kaplan_outside(kaplan, run.kaplan_params, run.tokens)
-        rows.append(_row("Kaplan et al. 2020 Table 6", run, seq_len, batch, params=run.kaplan_params,
+        rows.append(_row("Kaplan Table 6", run, seq_len, batch, params=run.kaplan_params,
                          rate=None, min_steps=least,
                          formula="B = 2.0e6·C_min^0.24 tokens, S_min = 5.4e3·C_min^0.03, C_min = C/2 in "
                          "PF-days",
                          fitted=_kaplan_fit(kaplan),
                          notes=["no learning rate: Table 6 gives none", range_note]))
         loss, critical = kaplan_critical(kaplan, run.kaplan_params, run.tokens)
-        rows.append(_row("Kaplan et al. 2020 Eq. 1.4 B_crit(L)", run, seq_len, critical,
+        rows.append(_row("Kaplan Eq. 1.4", run, seq_len, critical,
                          params=run.kaplan_params, rate=None, loss=loss,
                          formula=f"B_crit = 2.1e8 tokens / L^(1/0.21) at L = {loss:.4f} from L(N, D) "
                          "(Table 2)",
@@ -245,5 +252,6 @@ def extrapolation_warning(rows: list[HparamsRow]) -> str | None:
     outside = [row.law for row in rows if "above the fit" in row.note or "below the fit" in row.note]
     if not outside:
         return None
-    return (f"warning: this run lies outside the fitted range of {', '.join(outside)}; those rows are "
-            "extrapolations (each row's note says how far).")
+    rows_are = "that row is an extrapolation" if len(outside) == 1 else "those rows are extrapolations"
+    return (f"warning: this run lies outside the fitted range of {', '.join(outside)}; {rows_are} (the "
+            "note field says how far).")
