@@ -40,7 +40,7 @@ PORIAN_SEQ_LEN = 2048  # the sequences Porian et al.'s batch law counts
 DEEPSEEK_BATCH = PowerAllocation(coefficient=0.2920, exponent=0.3271)
 DEEPSEEK_LR = PowerAllocation(coefficient=0.3118, exponent=-0.1250)
 DEEPSEEK_FLOPS = (1e17, 2e19)
-# Porian et al. 2024 §4 (their make_paper notebook): N the linear layers' parameters, head included.
+# Porian et al. 2024 (their make_paper notebook): N the linear layers' parameters, head included.
 PORIAN_BATCH = PowerAllocation(coefficient=0.00037, exponent=0.703)  # sequences of 2,048 tokens
 PORIAN_LR = PowerAllocation(coefficient=3.7, exponent=-0.36)
 PORIAN_PARAMS = (5e6, 901_726_208)  # their smallest and largest models (5M to 901.7M)
