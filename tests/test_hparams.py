@@ -13,6 +13,8 @@ import json
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scalecalc import check, hparams, presets
 from scalecalc.errors import ScalecalcError
@@ -258,3 +260,36 @@ def test_hparams_does_not_import_scipy() -> None:
     code = ("import sys; from scalecalc.cli import main; main(['hparams', '--flops', '1e22', '-f', 'csv']); "
             "sys.exit('scipy' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+# --- properties and the installed script ---
+
+
+@given(log_n=st.floats(0, 15), log_d=st.floats(0, 16), seq_len=st.integers(1, hparams.MAX_SEQ_LEN))
+def test_steps_cover_the_data_and_no_more(log_n: float, log_d: float, seq_len: int) -> None:
+    run = hparams.given_run(10 ** log_n, 10 ** log_d)
+    for row in hparams.hyperparameters(run, seq_len):
+        per_step = row.batch_sequences * seq_len
+        assert row.batch_sequences >= 1 and row.batch_sequences == int(row.batch_sequences)
+        assert row.steps * per_step >= run.tokens * (1 - 1e-12)
+        assert (row.steps - 1) * per_step < run.tokens
+        assert all(math.isfinite(value) for value in (row.batch_tokens, row.steps))
+
+
+@given(log_c=st.floats(17, 27))
+def test_batch_grows_and_learning_rate_falls_with_compute(log_c: float) -> None:
+    # DeepSeek LLM Eq. 1: exponents +0.3271 and -0.1250.
+    (b1, r1), (b2, r2) = hparams.deepseek(10 ** log_c), hparams.deepseek(10 ** (log_c + 1))
+    assert b2 / b1 == pytest.approx(10 ** 0.3271, rel=1e-9)
+    assert r2 / r1 == pytest.approx(10 ** -0.1250, rel=1e-9)
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_installed_script_answers_in_every_format(run_installed, fmt: str) -> None:
+    result = run_installed("hparams", "--flops", "1e22", "--format", fmt)
+    assert result.code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    for law in ("DeepSeek Eq. 1", "Porian 2024", "Kaplan Table 6", "Kaplan Eq. 1.4"):
+        assert law in result.stdout
+    if fmt == "json":
+        assert "NaN" not in result.stdout and "Infinity" not in result.stdout

@@ -77,9 +77,10 @@ def _given_run(params: str | None, tokens: str | None, model: str | None, notes:
         if params is not None:
             raise ScalecalcError("give --model or --params, not both: --model sets the model size N.")
         from scalecalc.models.flops import matmul_params
-        from scalecalc.models.sizing import resolve, tokens_note
+        from scalecalc.models.sizing import convention_notes, resolve, tokens_note
 
         sizes = resolve(model)
+        notes.extend(convention_notes(sizes, {}))  # a mixture of experts: the laws take its active count
         if tokens is None:
             if sizes.tokens is None:
                 raise ScalecalcError(f"{sizes.name} has no published token count; give --tokens.")
