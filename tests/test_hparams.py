@@ -150,6 +150,17 @@ def test_hparams_flops_gives_every_law_a_full_row(run_inprocess, flops: str) -> 
     assert "extrapolation" in result.stderr  # every law's fit lies below these budgets
 
 
+def test_the_command_gives_the_published_values(run_inprocess) -> None:
+    # DeepSeek LLM 7B's budget (Table 2, [computed] 8.456e22): B_opt 9.22M tokens, η_opt 4.25e-4;
+    # Kaplan Table 6 at C_min = 1 PF-day, C = 2 PF-days: B 2.0e6 tokens, S_min 5.4e3.
+    deepseek = json.loads(run_inprocess("hparams", "--flops", "8.456e22", "-f", "json").stdout)[0]
+    assert deepseek["batch_tokens"] == pytest.approx(9.2227e6, rel=1e-4)
+    assert deepseek["learning_rate"] == pytest.approx(4.246e-4, rel=1e-3)
+    kaplan = json.loads(run_inprocess("hparams", "--flops", "2pfd", "-f", "json").stdout)[2]
+    assert kaplan["batch_tokens"] == pytest.approx(2.0e6, rel=1e-9)
+    assert kaplan["min_steps"] == pytest.approx(5.4e3, rel=1e-9)
+
+
 def test_csv_and_table_show_the_same_rows(run_inprocess) -> None:
     as_csv = run_inprocess("hparams", "--params", "7B", "--tokens", "2T", "--format", "csv")
     table = run_inprocess("hparams", "--params", "7B", "--tokens", "2T")
