@@ -187,11 +187,12 @@ def _row(law: str, run: Run, seq_len: int, batch: float, *, params: float, rate:
          formula: str, fitted: str, notes: list[str], loss: float | None = None,
          min_steps: float | None = None) -> HparamsRow:
     batch = float(finite(batch, f"the batch size of {law}"))
-    sequences = max(1.0, float(round(batch / seq_len)))
-    steps = float(math.ceil(run.tokens / (sequences * seq_len)))
+    # Whole numbers print as integers in CSV and JSON (a count, not a measurement).
+    sequences = max(1, round(batch / seq_len))
+    steps = math.ceil(run.tokens / (sequences * seq_len))
     if run.tokens < sequences * seq_len:
         notes = [*notes, "D is less than one batch: one step"]
-    return HparamsRow(law=law, params=params, tokens=run.tokens, flops=run.flops, seq_len=float(seq_len),
+    return HparamsRow(law=law, params=params, tokens=run.tokens, flops=run.flops, seq_len=seq_len,
                       loss=loss, batch_tokens=batch, batch_sequences=sequences, steps=steps,
                       min_steps=min_steps,
                       learning_rate=None if rate is None else finite(rate, f"the learning rate of {law}"),

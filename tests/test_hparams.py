@@ -142,7 +142,8 @@ def test_hparams_flops_gives_every_law_a_full_row(run_inprocess, flops: str) -> 
     assert [row["law"] for row in rows] == laws
     for row in rows:
         for key in ("params", "tokens", "flops", "batch_tokens", "batch_sequences", "steps"):
-            assert isinstance(row[key], float) and row[key] > 0, (row["law"], key)
+            assert isinstance(row[key], (int, float)) and row[key] > 0, (row["law"], key)
+        assert all(isinstance(row[key], int) for key in ("seq_len", "batch_sequences", "steps"))
         assert row["formula"] and row["fitted"] and row["note"]
         assert row["flops"] == pytest.approx(float(flops), rel=1e-12)
     assert rows[0]["learning_rate"] > 0 and rows[1]["learning_rate"] > 0
