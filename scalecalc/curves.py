@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from scalecalc.errors import ScalecalcError
+from scalecalc.quantities import show
 from scalecalc.records import Value, record_field
 from scalecalc.tomlfile import describe
 
@@ -189,10 +190,11 @@ def fit_curve(points: Points, law: str, *, breaks: int | None = None, holdout: i
                    if not x[0] <= d <= x[-1]]
         if outside:
             warnings.append(f"the break at {', '.join(outside)} lies outside the fitted {points.x_name} "
-                            f"range ({x[0]:g} to {x[-1]:g}), the data cannot place it; read it as a guess.")
+                            f"range ({show(x[0])} to {show(x[-1])}), where the data cannot place it; read "
+                            "it as a guess.")
     else:
         result = _simple(law, x / scale, target, scale, warnings)
-    return CurveFit(law, _labelled(result, points, flipped), points, fitted, flipped,
+    return CurveFit(law, _labelled(result, law, points, flipped), points, fitted, flipped,
                     count if law == "bnsl" else 0, warnings)
 
 
@@ -248,11 +250,11 @@ def _simple(law: str, x: np.ndarray, y: np.ndarray, scale: float, warnings: list
     return SigmoidLaw(lo=lo, hi=hi, k=k, x_mid=mid * scale)
 
 
-def _labelled(law: Any, points: Points, flipped: bool) -> Any:
+def _labelled(law: Any, name: str, points: Points, flipped: bool) -> Any:
     from dataclasses import replace
 
     quantity = f"1 − {points.y_name}" if flipped else points.y_name
-    return replace(law, label=f"{quantity} against {points.x_name}, {law.form} law fitted by scalecalc to "
+    return replace(law, label=f"{quantity} against {points.x_name}, {name} law fitted by scalecalc to "
                    f"{Path(points.source).name}")
 
 
@@ -366,7 +368,7 @@ def report_warnings(fit: CurveFit, records: list[CurveValue], at: np.ndarray) ->
     beyond = [label for value, label in zip(at, x_labels(at), strict=True) if not low <= value <= high]
     if beyond:
         warnings.append(f"{fit.points.x_name} = {', '.join(beyond)} lies outside the fitted range "
-                        f"({low:g} to {high:g}): extrapolation.")
+                        f"({show(low)} to {show(high)}): extrapolation.")
     no_holdout = fit.fitted == len(fit.points)  # then the holdout errors are blank by design
     blank = [record.name for record in records
              if record.value is None and not (no_holdout and record.name.endswith("_holdout"))]
