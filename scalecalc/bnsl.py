@@ -124,7 +124,8 @@ def _refine(values: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _score(values: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
-    return float(objective(_predict(_pack(values), np.log(x)), y))
+    with np.errstate(all="ignore"):  # a b or d of 0 is a log of −inf: an unusable point, scored inf
+        return float(objective(_predict(_pack(values), np.log(x)), y))
 
 
 def _add_break(values: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
