@@ -160,6 +160,8 @@ def fit_curve(points: Points, law: str, *, breaks: int | None = None, holdout: i
     count = 1 if breaks is None else breaks
     if law == "bnsl" and not 1 <= count <= MAX_BREAKS:
         raise ScalecalcError(f"--breaks: give 1 to {MAX_BREAKS} breaks, not {count}.")
+    if not len(points):
+        raise ScalecalcError(f"{points.source}: no rows of points under the header; give one row per point.")
     if holdout < 0 or holdout >= len(points):
         raise ScalecalcError(f"--holdout-last: give 0 to {max(len(points) - 1, 0)} points to hold out (of "
                              f"{len(points)}), not {holdout}.")

@@ -52,7 +52,7 @@ def run(runs_file: str, *, x: str, y: str, law: str | None, breaks: int | None, 
 
     from scalecalc import curves
     from scalecalc.cli.app import _read_text, write
-    from scalecalc.cli.fitting import _save_target, _status
+    from scalecalc.cli.fitting import _check_pairs, _save_target, _status
     from scalecalc.quantities import parse_quantity_list
     from scalecalc.runs import MAX_FILE_BYTES
 
@@ -60,6 +60,7 @@ def run(runs_file: str, *, x: str, y: str, law: str | None, breaks: int | None, 
         if value != CHINCHILLA_ONLY[name]:
             raise ScalecalcError(f"{name} belongs to the Chinchilla fit of runs, not to a curve (--x, --y); "
                                  "drop it.")
+    _check_pairs(bootstrap=0, seed=None, ci=None, save=save, force=force)
     chosen = law or "power"
     points_at = np.array([]) if at is None else parse_quantity_list(at, "--at")
     curves.check_at(points_at)
