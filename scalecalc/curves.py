@@ -149,8 +149,7 @@ class CurveFit:
 def fit_curve(points: Points, law: str, *, breaks: int | None = None, holdout: int = 0,
               direction: str = "auto") -> CurveFit:
     """Fit `law` (LAWS) to all but the last `holdout` points by x."""
-    if law not in LAWS:
-        raise ScalecalcError(f"--law: {describe(law)} is not a law form; choose one of {', '.join(LAWS)}.")
+    check_law(law)
     if direction not in DIRECTIONS:
         raise ScalecalcError(f"--direction: {describe(direction)} is not one of {', '.join(DIRECTIONS)}.")
     if breaks is not None and law != "bnsl":
@@ -198,6 +197,11 @@ def fit_curve(points: Points, law: str, *, breaks: int | None = None, holdout: i
         result = _simple(law, x / scale, target, scale, warnings)
     return CurveFit(law, _labelled(result, law, points, flipped), points, fitted, flipped,
                     count if law == "bnsl" else 0, warnings)
+
+
+def check_law(law: str) -> None:
+    if law not in LAWS:
+        raise ScalecalcError(f"--law: {describe(law)} is not a law form; choose one of {', '.join(LAWS)}.")
 
 
 def _rising(x: np.ndarray, y: np.ndarray) -> bool:

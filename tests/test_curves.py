@@ -228,3 +228,16 @@ def test_installed_entry_point(run_installed):
 
 def _refuse(constant: str) -> None:
     raise AssertionError(f"{constant} in JSON output")
+
+
+# --- the figure -----------------------------------------------------------------------------------------
+
+def test_plot_curve_writes_the_figure(run_inprocess, tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "bnsl.svg"
+    result = run_inprocess("plot", "curve", str(ADDITION), "--x", "dataset_size", "--y", "test_cross_entropy",
+                           "--law", "bnsl", "--holdout-last", "3", "--out", str(out))
+    assert result.code == 0, result.stderr
+    assert result.stdout.strip() == str(out)
+    text = out.read_text(encoding="utf-8")
+    assert "held out (3)" in text and "RMSLE on the held-out points 0.0109" in text

@@ -167,3 +167,18 @@ def test_save_refuses_a_law_a_preset_cannot_hold(run_inprocess, tmp_path):
 
 def test_installed_refusal(run_installed, tmp_path):
     refused(run_installed("fit", str(_curve(tmp_path)), "--x", "params", "--y", "nope"), "--y names 'nope'")
+
+
+def test_plot_curve_refusals(run_inprocess, tmp_path):
+    pytest.importorskip("matplotlib")
+    path = _curve(tmp_path)
+    out = tmp_path / "keep.png"
+    out.write_bytes(b"keep")
+    refused(run_inprocess("plot", "curve", str(path), "--x", "params", "--y", "loss", "--out", str(out)),
+            "--out")
+    assert out.read_bytes() == b"keep"
+    refused(run_inprocess("plot", "curve", str(path), "--x", "params", "--y", "loss", "--law", "spline"),
+            "--law: 'spline' is not a law form")
+    refused(run_inprocess("plot", "curve", str(path), "--x", "params", "--y", "loss", "--out",
+                          str(tmp_path / "x.png"), "--holdout-last", "9"), "needs at least 4")
+    assert not (tmp_path / "x.png").exists()

@@ -51,10 +51,9 @@ def run(runs_file: str, *, x: str, y: str, law: str | None, breaks: int | None, 
     import numpy as np
 
     from scalecalc import curves
-    from scalecalc.cli.app import _read_text, write
+    from scalecalc.cli.app import write
     from scalecalc.cli.fitting import _check_pairs, _save_target, _status
     from scalecalc.quantities import parse_quantity_list
-    from scalecalc.runs import MAX_FILE_BYTES
 
     for name, value in chinchilla.items():
         if value != CHINCHILLA_ONLY[name]:
@@ -64,12 +63,9 @@ def run(runs_file: str, *, x: str, y: str, law: str | None, breaks: int | None, 
     chosen = law or "power"
     points_at = np.array([]) if at is None else parse_quantity_list(at, "--at")
     curves.check_at(points_at)
-    if chosen not in curves.LAWS:  # before reading the file
-        raise ScalecalcError(f"--law: {chosen!r} is not a law form; choose one of {', '.join(curves.LAWS)}.")
+    curves.check_law(chosen)  # before reading the file
     target = _save_target(save, runs_file, force)
-    source = "standard input" if runs_file == "-" else runs_file
-    text = _read_text(runs_file, MAX_FILE_BYTES)
-    points = curves.read_points(text, source, x, y, skip_bad_rows=skip_bad_rows)
+    points = load_points(runs_file, x, y, skip_bad_rows)
     if target is not None:
         curves.check_savable(points)
     with _status(f"Fitting a {chosen} law to {len(points)} points"):
@@ -93,3 +89,13 @@ def run(runs_file: str, *, x: str, y: str, law: str | None, breaks: int | None, 
     title = (f"{chosen} law of {points.y_name} against {points.x_name}, fitted to {result.fitted} of "
              f"{len(points)} points from {points.source}: {curves.FORMS[chosen]}")
     write(records, fmt, title=title, transpose=False)
+
+
+def load_points(name: str, x: str, y: str, skip_bad_rows: bool) -> Any:
+    """The (x, y) points of a CSV file, or of standard input for -."""
+    from scalecalc import curves
+    from scalecalc.cli.app import _read_text
+    from scalecalc.runs import MAX_FILE_BYTES
+
+    source = "standard input" if name == "-" else name
+    return curves.read_points(_read_text(name, MAX_FILE_BYTES), source, x, y, skip_bad_rows=skip_bad_rows)
