@@ -70,7 +70,7 @@ def saturating(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float
     v = np.exp(-b[:, None] * np.log(x + d[:, None]))
     c, a, sse = linear_pair(u, v, y, weights)
     best = int(np.argmin(sse))
-    start = np.array([a[best], b[best], c[best], d[best]])
+    start = np.nan_to_num(np.array([a[best], b[best], c[best], d[best]]))
 
     def residuals(p: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
@@ -97,7 +97,7 @@ def sigmoid(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:
     s = np.exp(-np.logaddexp(0.0, -k[:, None] * (log_x - m[:, None])))
     lo, hi, sse = linear_pair(1 - s, s, y, np.ones_like(y))
     best = int(np.argmin(sse))
-    start = np.array([lo[best], hi[best], np.log(k[best]), m[best]])
+    start = np.nan_to_num(np.array([lo[best], hi[best], np.log(k[best]), m[best]]))  # in the bounds
 
     def residuals(p: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):

@@ -31,6 +31,8 @@ COEFFICIENT_COUNTS = {"power": 3, "saturating": 4, "sigmoid": 4}
 BNSL_X_PER_BREAK = 6  # simple-scaling-laws' least for one break (experiments.md §4)
 MAX_AT = 50  # --at: each value is a line of the report
 LARGEST_X = 1e300  # as scalecalc.quantities.LARGEST
+MAX_X_DECADES = 100  # x/x_min must stay a finite double through the fits' powers and logs
+Y_BOUNDS = (1e-12, 1e12)  # magnitudes of y (besides 0): squares and weights stay finite
 
 
 @dataclass(frozen=True)
@@ -186,15 +188,17 @@ def fit_curve(points: Points, law: str, *, breaks: int | None = None, holdout: i
     if law == "bnsl":
         from scalecalc import bnsl
 
-        result = bnsl.fit(x, target, count)
-        outside = [f"d{index} = {d:.4g}" for index, (_, d, _) in enumerate(result.breaks, start=1)
+        with np.errstate(all="ignore"):
+            result = bnsl.fit(x, target, count)
+        outside = [f"d{index} = {show(d)}" for index, (_, d, _) in enumerate(result.breaks, start=1)
                    if not x[0] <= d <= x[-1]]
         if outside:
             warnings.append(f"the break at {', '.join(outside)} lies outside the fitted {points.x_name} "
                             f"range ({show(x[0])} to {show(x[-1])}), where the data cannot place it; read "
                             "it as a guess.")
     else:
-        result = _simple(law, x / scale, target, scale, warnings)
+        with np.errstate(all="ignore"):  # overflow in a corner of a grid is scored inf, not warned about
+            result = _simple(law, x / scale, target, scale, warnings)
     return CurveFit(law, _labelled(result, law, points, flipped), points, fitted, flipped,
                     count if law == "bnsl" else 0, warnings)
 
@@ -212,6 +216,15 @@ def _rising(x: np.ndarray, y: np.ndarray) -> bool:
 
 def _check_values(points: Points, law: str, flipped: bool) -> None:
     y, name = points.y, points.y_name
+    low, high = Y_BOUNDS
+    odd = y[(y != 0) & ~((np.abs(y) >= low) & (np.abs(y) <= high))]
+    if odd.size:
+        raise ScalecalcError(f"{points.source}: {name} has {odd[0]:g}, outside what a curve fit takes; give "
+                             f"values of size from {show(low)} to {show(high)} (or 0), rescaling the column.")
+    if math.log10(points.x[-1]) - math.log10(points.x[0]) > MAX_X_DECADES:
+        raise ScalecalcError(f"{points.source}: {points.x_name} spans more than {MAX_X_DECADES} decades "
+                             f"({show(points.x[0])} to {show(points.x[-1])}); give points in a narrower "
+                             "range.")
     if flipped and not np.all((y >= 0) & (y < 1)):
         bad = y[~((y >= 0) & (y < 1))][0]
         raise ScalecalcError(f"{points.source}: {name} rises with {points.x_name}, so --law {law} fits 1 − "
@@ -329,13 +342,15 @@ def rmsle(predicted: np.ndarray, observed: np.ndarray) -> float | None:
     if predicted.size == 0 or np.any(predicted <= 0) or np.any(observed <= 0) or \
             not np.all(np.isfinite(predicted)):
         return None
-    return float(np.sqrt(np.mean((np.log(predicted) - np.log(observed)) ** 2)))
+    with np.errstate(all="ignore"):  # too large a value is inf, and the report shows it blank
+        return float(np.sqrt(np.mean((np.log(predicted) - np.log(observed)) ** 2)))
 
 
 def rmse(predicted: np.ndarray, observed: np.ndarray) -> float | None:
     if predicted.size == 0 or not np.all(np.isfinite(predicted)):
         return None
-    return float(np.sqrt(np.mean((predicted - observed) ** 2)))
+    with np.errstate(all="ignore"):
+        return float(np.sqrt(np.mean((predicted - observed) ** 2)))
 
 
 def report(fit: CurveFit, at: np.ndarray) -> list[CurveValue]:

@@ -130,6 +130,21 @@ def test_sigmoid_refuses_negative_values(run_inprocess, tmp_path):
             "--law sigmoid fits a metric of 0 or more")
 
 
+@pytest.mark.parametrize(("y", "gist"), [
+    (1e13, "loss has 1e+13, outside what a curve fit takes; give values of size from 1e-12 to 1e12"),
+    (1e-300, "loss has 1e-300, outside what a curve fit takes"),
+])
+def test_extreme_metric_values(run_inprocess, tmp_path, y, gist):
+    values = GOOD_Y.copy()
+    values[3] = y
+    refused(_fit(run_inprocess, _curve(tmp_path, GOOD_X, values)), gist)
+
+
+def test_x_spanning_too_many_decades(run_inprocess, tmp_path):
+    x = np.geomspace(1e-150, 1e150, 10)
+    refused(_fit(run_inprocess, _curve(tmp_path, x, GOOD_Y)), "spans more than 100 decades")
+
+
 def test_not_utf8(run_inprocess, tmp_path):
     path = tmp_path / "curve.csv"
     path.write_bytes(b"params,loss\n1e9,\xff\n")
