@@ -154,6 +154,9 @@ def fit_curve(points: Points, law: str, *, breaks: int | None = None, holdout: i
     check_law(law)
     if direction not in DIRECTIONS:
         raise ScalecalcError(f"--direction: {describe(direction)} is not one of {', '.join(DIRECTIONS)}.")
+    if law == "sigmoid" and direction != "auto":
+        raise ScalecalcError("--direction goes with power, saturating and bnsl; a sigmoid rises or falls by "
+                             "itself (hi above or below lo), so drop it.")
     if breaks is not None and law != "bnsl":
         raise ScalecalcError(f"--breaks goes with --law bnsl, not --law {law}; drop it.")
     from scalecalc.laws.bnsl import MAX_BREAKS

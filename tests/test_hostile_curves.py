@@ -44,6 +44,7 @@ def _fit(run, path: Path, *extra: str, x: str = "params", y: str = "loss"):
     (("--at", "1e9,1e9"), "--at: a value is given twice"),
     (("--at", "1:1e60"), "--at: give at most 50 x values"),
     (("--at", "nan"), "--at"),
+    (("--law", "sigmoid", "--direction", "rising"), "--direction goes with power, saturating and bnsl"),
     (("--bootstrap", "100"), "--bootstrap belongs to the Chinchilla fit"),
     (("--grid", "paper"), "--grid belongs to the Chinchilla fit"),
     (("--columns", "params=N"), "--columns belongs to the Chinchilla fit"),
