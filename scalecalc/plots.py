@@ -402,3 +402,43 @@ def fit_diagnostics(result: Fit, ci: float = 95) -> Any:
     band = f", {ci:g}% bootstrap band" if result.draws is not None else ""
     curves.set_title(f"Iso-FLOP curves of the law{band}", fontsize=10)
     return figure
+
+
+CURVE_X_BOUNDS = (1e-30, 1e40)  # x of a one-variable curve: any unit, within what a log axis draws
+
+
+@_quiet
+def curve(result: Any) -> Any:
+    """A fitted one-variable law (scalecalc.curves.CurveFit) through its points: fitted points as
+    filled circles, held-out ones as open squares, the law solid over the fitted range and dashed
+    beyond it."""
+    points = result.points
+    check_within(points.x, CURVE_X_BOUNDS, points.source, f"{points.x_name} values")
+    low, high = result.fitted_range
+    figure = _figure()
+    axes = figure.subplots()
+    fitted, held = slice(0, result.fitted), slice(result.fitted, None)
+    axes.scatter(points.x[fitted], points.y[fitted], s=22, color="black", zorder=3,
+                 label=f"fitted ({result.fitted})")
+    if result.fitted < len(points):
+        axes.scatter(points.x[held], points.y[held], s=30, marker="s", facecolors="none",
+                     edgecolors="tab:green", linewidths=1.5, zorder=3,
+                     label=f"held out ({len(points) - result.fitted})")
+    inside = np.geomspace(low / 1.2, high, 300)
+    beyond = np.geomspace(high, max(points.x.max(), high) * 2, 120)
+    predicted = [result.predict(span) for span in (inside, beyond)]
+    if not all(np.all(np.isfinite(values)) for values in predicted):
+        raise ScalecalcError("the fitted law gives values that overflow here, so there is nothing to draw.")
+    axes.plot(inside, predicted[0], color="tab:red", linewidth=2, label=f"{result.name} law")
+    axes.plot(beyond, predicted[1], color="tab:red", linewidth=2, linestyle=(0, (6, 2.5)),
+              label="extrapolation")
+    axes.set_xscale("log")
+    axes.set_xlabel(points.x_name)
+    axes.set_ylabel(points.y_name)
+    from scalecalc.curves import rmsle
+
+    error = rmsle(result.predict(points.x[held]), points.y[held])
+    scored = "" if error is None else f"; RMSLE on the held-out points {error:.3g}"
+    axes.set_title(f"{result.name} law of {points.y_name} against {points.x_name}{scored}", fontsize=10)
+    axes.legend(fontsize=8)
+    return figure

@@ -22,7 +22,7 @@ MAX_BOOTSTRAP = 10_000  # the band uses 400 draws; more only costs time
 def plot_choice(ctx: typer.Context) -> None:
     """Figures (PNG, SVG or PDF by the file's extension); needs the plot extra."""
     if ctx.invoked_subcommand is None:
-        raise ScalecalcError("choose a figure: scalecalc plot isoflop, frontier, contour or fit "
+        raise ScalecalcError("choose a figure: scalecalc plot isoflop, frontier, contour, fit or curve "
                              "(scalecalc plot --help says more).")
 
 
@@ -222,3 +222,38 @@ def plot_fit(
         if bootstrap:
             result = replace(result, draws=fitting.bootstrap(result, bootstrap, seed=seed))
     _finish(plots.fit_diagnostics(result), path, force)
+
+
+@plot_app.command("curve", epilog=examples(
+    "scalecalc plot curve examples/bnsl_4digit_addition.csv --x dataset_size --y test_cross_entropy "
+    "--law bnsl --holdout-last 3 --out bnsl.svg"))
+def plot_curve(
+    runs_file: Annotated[str, typer.Argument(metavar="FILE", help="Points, as for fit --x --y.")],
+    x: Annotated[str, typer.Option("--x", metavar="NAME", help="Column of the x values.")],
+    y: Annotated[str, typer.Option("--y", metavar="NAME", help="Column of the metric.")],
+    law: Annotated[str, typer.Option("--law", metavar="NAME", help="power, saturating, sigmoid or "
+                                     "bnsl.")] = "power",
+    breaks: Annotated[int | None, typer.Option(metavar="INTEGER", help="Breaks of --law bnsl, 1 (default) "
+                                               "to 3.")] = None,
+    holdout_last: Annotated[int, typer.Option(metavar="INTEGER", help="Fit all but the K points of largest "
+                                              "x; they are drawn apart.")] = 0,
+    direction: Annotated[str, typer.Option(metavar="NAME", help="auto, falling or rising.")] = "auto",
+    skip_bad_rows: Annotated[bool, typer.Option("--skip-bad-rows", help="Leave out unusable rows.")] = False,
+    out: Annotated[str | None, typer.Option("--out", "-o", metavar="FILE", help=_out_help("curve"))] = None,
+    force: ForceOption = False,
+) -> None:
+    """A one-variable law fitted to two columns (as fit --x --y --law), with held-out points."""
+    from scalecalc import curves
+    from scalecalc.cli.fit_curves import load_points
+
+    plots = _plots()
+    curves.check_law(law)
+    points = load_points(runs_file, x, y, skip_bad_rows)
+    path = plots.target(out, "curve", force)
+    if runs_file != "-" and path.exists() and path.samefile(runs_file):
+        raise ScalecalcError(f"--out: {out} is the points file itself, which is never replaced; choose "
+                             "another name.")
+    result = curves.fit_curve(points, law, breaks=breaks, holdout=holdout_last, direction=direction)
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    _finish(plots.curve(result), path, force)

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 import typer
 
+from scalecalc.cli import fit_curves as curve
 from scalecalc.cli.app import (
     FormatOption,
     OutputFormat,
@@ -18,7 +19,8 @@ from scalecalc.quantities import parse_quantity, parse_quantity_list
 
 @app.command(epilog=examples("scalecalc fit runs.csv",
                              "scalecalc fit runs.csv --bootstrap 1000 --save my-law.toml",
-                             "cat runs.csv | scalecalc fit - --grid paper --format json"))
+                             "cat runs.csv | scalecalc fit - --grid paper --format json",
+                             "scalecalc fit curve.csv --x tokens --y loss --law bnsl --holdout-last 3"))
 def fit(
     runs_file: Annotated[str, typer.Argument(metavar="FILE", help="Runs to fit: a CSV file, "
                                              "or - for standard input.")],
@@ -46,11 +48,29 @@ def fit(
                                              "(.toml).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Let --save replace an existing file.")] = False,
     format: FormatOption = OutputFormat.table,
+    x: curve.XOption = None,
+    y: curve.YOption = None,
+    law: curve.LawOption = None,
+    breaks: curve.BreaksOption = None,
+    holdout_last: curve.HoldoutOption = None,
+    at: curve.AtOption = None,
+    direction: curve.DirectionOption = None,
 ) -> None:
-    """Fit the Chinchilla law to your own runs (Huber on ln L, L-BFGS from a grid of starts)."""
+    """Fit the Chinchilla law to your own runs (Huber on ln L, L-BFGS from a grid of starts), or with
+    --x and --y a one-variable law of any metric (docs/curves.md)."""
     from scalecalc import fit as fitting
     from scalecalc import fitreport
 
+    if curve.wanted(x, y, law, {"--breaks": breaks, "--holdout-last": holdout_last, "--at": at,
+                                "--direction": direction}):
+        chinchilla = {"--columns": columns, "--drop-highest-loss": drop_highest_loss,
+                      "--min-tokens-per-param": min_tokens_per_param, "--delta": delta, "--grid": grid,
+                      "--bootstrap": bootstrap, "--seed": seed, "--ci": ci,
+                      "--reference-flops": reference_flops}
+        curve.run(runs_file, x=x, y=y, law=law, breaks=breaks, holdout=holdout_last, at=at,
+                  direction=direction, skip_bad_rows=skip_bad_rows, save=save, force=force, fmt=format,
+                  chinchilla=chinchilla)
+        return
     _check_pairs(bootstrap=bootstrap, seed=seed, ci=ci, save=save, force=force)
     width = 95.0 if ci is None else ci
     if not 0 < width < 100:
