@@ -42,9 +42,8 @@ class Minima:
 
 def _masked(log_x: np.ndarray, y: np.ndarray, weights: np.ndarray | None
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    log_x, y = np.broadcast_arrays(np.asarray(log_x, dtype=float), np.asarray(y, dtype=float))
-    w = np.ones(log_x.shape) if weights is None else np.broadcast_to(np.asarray(weights, dtype=float),
-                                                                       log_x.shape)
+    w = np.ones(()) if weights is None else np.asarray(weights, dtype=float)
+    log_x, y, w = np.broadcast_arrays(np.asarray(log_x, dtype=float), np.asarray(y, dtype=float), w)
     ok = np.isfinite(log_x) & np.isfinite(y) & np.isfinite(w) & (w > 0)
     w = np.where(ok, w, 0.0)
     return np.where(ok, log_x, 0.0), np.where(ok, y, 0.0), w

@@ -12,6 +12,17 @@ from scalecalc.cli.app import (
     load_runs,
     write,
 )
+from scalecalc.cli.fit_methods import (
+    AxisOption,
+    BudgetsOption,
+    DegreeOption,
+    GridPointsOption,
+    Method,
+    MethodOption,
+    PerTokenOption,
+    SmoothOption,
+    ToleranceOption,
+)
 from scalecalc.errors import ScalecalcError
 from scalecalc.quantities import parse_quantity, parse_quantity_list
 
@@ -46,6 +57,14 @@ def fit(
                                              "(.toml).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Let --save replace an existing file.")] = False,
     format: FormatOption = OutputFormat.table,
+    method: MethodOption = Method.parametric,
+    degree: DegreeOption = None,
+    axis: AxisOption = None,
+    group_tolerance: ToleranceOption = None,
+    budgets: BudgetsOption = None,
+    flops_per_token: PerTokenOption = None,
+    grid_points: GridPointsOption = None,
+    smooth: SmoothOption = None,
 ) -> None:
     """Fit the Chinchilla law to your own runs (Huber on ln L, L-BFGS from a grid of starts)."""
     from scalecalc import fit as fitting
@@ -55,6 +74,23 @@ def fit(
     width = 95.0 if ci is None else ci
     if not 0 < width < 100:
         raise ScalecalcError(f"--ci: {width:g} is not a percentage between 0 and 100; use 90 or 95.")
+    others = {"--degree": degree, "--axis": axis, "--group-tolerance": group_tolerance, "--budgets": budgets,
+              "--flops-per-token": flops_per_token, "--grid-points": grid_points, "--smooth": smooth}
+    if method is not Method.parametric:  # Approaches 2 and 1 live in cli/fit_methods.py
+        from scalecalc.cli import fit_methods
+
+        fit_methods.run(method, {
+            **others, "runs_file": runs_file, "--columns": _non_empty(columns, "--columns", "params=N"),
+            "--skip-bad-rows": skip_bad_rows, "--drop-highest-loss": drop_highest_loss,
+            "min_tokens_per_param": None if min_tokens_per_param is None else parse_quantity(
+                min_tokens_per_param, "--min-tokens-per-param"),
+            "--delta": delta, "--grid": grid, "--bootstrap": bootstrap, "--seed": seed, "--ci": width,
+            "--reference-flops": reference_flops, "--force": force, "--format": format,
+            "save_target": _save_target(save, runs_file, force)})
+        return
+    from scalecalc.cli.fit_methods import refuse_for_parametric
+
+    refuse_for_parametric(others)
     if bootstrap:
         fitting.check_bootstrap(bootstrap, seed)
     huber = parse_quantity(delta, "--delta")
