@@ -130,7 +130,7 @@ def run(method: Method, options: dict[str, Any]) -> None:
     lines += _counts(data, result, groups.left_out)
     if target is not None:
         powerfitreport.save_allocation(replace(result), target, options["--force"], "isoflop", width)
-    report(data, isoflopfit.warnings(result) + notes, target)
+    report(data.excluded, isoflopfit.warnings(result) + notes, target)
     if groups.left_out:
         typer.echo(f"note: {groups.left_out} run(s) fall in no budget with enough sizes and are left out.",
                    err=True)
@@ -177,9 +177,9 @@ def _counts(data: Any, result: Any, left_out: int) -> list[Any]:
     return lines
 
 
-def report(data: Any, warnings: list[str], target: Any) -> None:
+def report(excluded: dict[str, int], warnings: list[str], target: Any) -> None:
     """Notes and warnings on stderr, after the work, so a refusal is the only line on an error."""
-    for reason, count in data.excluded.items():
+    for reason, count in excluded.items():
         typer.echo(f"note: excluded {count} run(s): {reason}.", err=True)
     for warning in warnings:
         typer.echo(f"warning: {warning}", err=True)
