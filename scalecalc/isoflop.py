@@ -102,7 +102,10 @@ def fit_minima(log_x: np.ndarray, y: np.ndarray, degree: int = 2, weights: np.nd
         # A parabola's stationary point is its vertex even when it is a maximum (curvature < 0).
         u_min = -c1 / (2 * c2) if degree == 2 else -c1 / (c2 + root)
         second = 2 * c2 + 6 * c3 * u_min  # d²y/du² at u*
-        has_minimum = ~bad & np.isfinite(u_min) & (second > 0)
+        # A curvature within rounding of zero is a flat profile, not a minimum (Open-Athena's
+        # fit_approach2 refuses below 1e-10 likewise); the scale is the size of the losses.
+        flat = 1e-9 * np.einsum("...k,...k->...", w, np.abs(y)) / total
+        has_minimum = ~bad & np.isfinite(u_min) & (second > flat)
         # Delta method with u* held fixed: the spread of the second derivative's estimate there.
         gradient = np.zeros(coef.shape)
         gradient[..., 2] = 2

@@ -35,12 +35,13 @@ class Budgets:
 
 
 def group_by_flops(flops: np.ndarray, tolerance: float, nominal: np.ndarray | None = None,
-                   min_sizes: int = MIN_SIZES) -> Budgets:
+                   min_sizes: int = MIN_SIZES, sizes: np.ndarray | None = None) -> Budgets:
     """Budgets of runs whose FLOPs agree within `tolerance` (a fraction).
 
     With `nominal` budgets each run joins the nearest within the tolerance. Otherwise the densest
     cluster goes first: the run with most others within ±tolerance becomes a centre and takes them,
-    and so on, so a scatter of runs between budgets does not chain two budgets into one.
+    and so on, so a scatter of runs between budgets does not chain two budgets into one. A budget
+    with fewer than `min_sizes` distinct `sizes` (runs, without sizes) is left out.
     """
     log_c = np.log10(flops)
     width = np.log10(1 + tolerance)
@@ -64,7 +65,8 @@ def group_by_flops(flops: np.ndarray, tolerance: float, nominal: np.ndarray | No
             free &= ~members
     kept: list[int] = []
     for index in range(len(centres)):
-        if np.count_nonzero(label == index) >= min_sizes:
+        members = label == index
+        if (len(np.unique(sizes[members])) if sizes is not None else np.count_nonzero(members)) >= min_sizes:
             kept.append(index)
     relabel = np.full(len(centres) + 1, -1)
     order = sorted(kept, key=lambda index: centres[index])
@@ -104,6 +106,8 @@ class IsoflopFit:
             found.append("no curvature (no minimum)")
         elif not minima.bracketed[index]:
             found.append("minimum not bracketed")
+        elif minima.curvature[index] - 2 * minima.curvature_se[index] <= 0:
+            found.append("weak curvature (within 2 SE of zero)")
         if self.off_centre[index]:
             found.append("sampling off-centre")
         return found
@@ -125,12 +129,16 @@ def fit_isoflop(runs: Runs, budgets: Budgets, *, axis: str = "params", degree: i
     """The point fit: profiles per budget, then OLS lines of log10 N* and log10 D* on log10 C."""
     if len(budgets.flops) < MIN_BUDGETS:
         raise ScalecalcError(f"{runs.source}: {len(budgets.flops)} budget(s) with at least "
-                             f"{max(MIN_SIZES, degree + 1)} runs were found, and a power law needs at least "
-                             f"{MIN_BUDGETS}; add runs, or widen --group-tolerance.")
+                             f"{max(MIN_SIZES, degree + 1)} distinct sizes were found, and a power law needs "
+                             f"at least {MIN_BUDGETS}; add runs, or widen --group-tolerance.")
     sizes = runs.params if axis == "params" else runs.tokens
     log_x = _padded(runs, budgets, np.log10(sizes))
     loss = _padded(runs, budgets, runs.loss)
     minima = isoflop.fit_minima(log_x, loss, degree)
+    if np.count_nonzero(minima.has_minimum) < MIN_BUDGETS:
+        raise ScalecalcError(f"{runs.source}: {np.count_nonzero(minima.has_minimum)} of {len(budgets.flops)} "
+                             f"budgets have a loss profile with a minimum, and a power law needs at least "
+                             f"{MIN_BUDGETS}; add sizes on both sides of each budget's best run.")
     log_c = np.log10(budgets.flops)
     log_n, log_d = _both_axes(axis, minima.log_x_min, log_c, c0)
     a, a0 = (float(v) for v in isoflop.fit_power_law(log_c, log_n))

@@ -116,7 +116,8 @@ def run(method: Method, options: dict[str, Any]) -> None:
     target = options["save_target"]
     data = load(options, c0)
     groups = isoflopfit.group_by_flops(c0 * data.params * data.tokens, tolerance / 100, nominal,
-                                       max(isoflopfit.MIN_SIZES, degree + 1))
+                                       max(isoflopfit.MIN_SIZES, degree + 1),
+                                       data.params if axis == "params" else data.tokens)
     result = isoflopfit.fit_isoflop(data, groups, axis=axis, degree=degree, c0=c0)
     if bootstrap:
         result = isoflopfit.bootstrap(result, bootstrap, seed)
