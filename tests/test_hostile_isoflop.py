@@ -141,3 +141,16 @@ def test_bad_curves_files(run_inprocess, tmp_path, text, gists):
 def test_installed_refusal(run_installed, tmp_path):
     result = run_installed("fit", _file(tmp_path, GOOD_RUNS), "--method", "isoflop", "--degree", "5")
     refused(result, "--degree 5")
+
+
+@pytest.mark.parametrize(("extra", "gists"), [
+    (("--method", "isoflop", "--preset", "chinchilla"), ("drop --preset",)),
+    (("--degree", "3"), ("--degree goes with --method isoflop",)),
+    (("--method", "envelope", "--budgets", "1e19"), ("--budgets goes with --method isoflop",)),
+    (("--method", "isoflop", "--degree", "7"), ("--degree 7",)),
+])
+def test_bad_options_for_plot_fit(run_inprocess, tmp_path, extra, gists):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "figure.png"
+    refused(run_inprocess("plot", "fit", _file(tmp_path, GOOD_RUNS), *extra, "--out", str(out)), *gists)
+    assert not out.exists()

@@ -255,3 +255,16 @@ def test_installed_entry_point_csv(run_installed, tmp_path):
     assert result.code == 0, result.stderr
     first = result.stdout.splitlines()[1].split(",")
     assert first[0] == "a" and float(first[1]) == pytest.approx(0.4516129032, rel=1e-9)
+
+
+@pytest.mark.parametrize(("example", "method"), [("chinchilla_runs.csv", "isoflop"),
+                                                 ("chinchilla_curves.csv", "envelope")])
+def test_plot_fit_methods_write_a_figure(run_inprocess, tmp_path, example, method):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / f"{method}.svg"
+    extra = ("--budgets", HOFFMANN_BUDGET_LIST, "--bootstrap", "50", "--seed", "1") if method == "isoflop" \
+        else ()
+    result = run_inprocess("plot", "fit", str(EXAMPLES / example), "--method", method, *extra,
+                           "--out", str(out))
+    assert result.code == 0, result.stderr
+    assert result.stdout.strip() == str(out) and out.read_text(encoding="utf-8").lstrip().startswith("<?xml")

@@ -10,6 +10,14 @@ import typer
 
 from scalecalc import presets as preset_files
 from scalecalc.cli.app import SetOption, examples, load_presets, load_runs, plot_app
+from scalecalc.cli.fit_methods import (
+    BudgetsOption,
+    DegreeOption,
+    Method,
+    MethodOption,
+    ToleranceOption,
+    refuse_for_parametric,
+)
 from scalecalc.errors import ScalecalcError
 from scalecalc.quantities import parse_quantity, parse_quantity_list
 
@@ -189,8 +197,13 @@ def plot_fit(
                                              "more.")] = None,
     out: Annotated[str | None, typer.Option("--out", "-o", metavar="FILE", help=_out_help("fit"))] = None,
     force: ForceOption = False,
+    method: MethodOption = Method.parametric,
+    degree: DegreeOption = None,
+    group_tolerance: ToleranceOption = None,
+    budgets: BudgetsOption = None,
 ) -> None:
-    """Observed against predicted loss, residuals, and fitted iso-FLOP curves through the runs."""
+    """Observed against predicted loss, residuals, and fitted iso-FLOP curves through the runs; with
+    --method isoflop the profiles and their power law, with --method envelope the curves' envelope."""
     from dataclasses import replace
 
     from scalecalc import fit as fitting
@@ -201,6 +214,13 @@ def plot_fit(
         raise ScalecalcError(f"--bootstrap: give from 2 to {MAX_BOOTSTRAP:,} resamples (or 0 for none).")
     if seed is not None and seed < 0:
         raise ScalecalcError("--seed: give a whole number, 0 or more.")
+    if method is not Method.parametric:
+        _plot_method_fit(method, runs_file, preset, out, force, {
+            "runs_file": runs_file, "--columns": columns, "--drop-highest-loss": drop_highest_loss,
+            "--bootstrap": bootstrap, "--seed": seed, "--degree": degree,
+            "--group-tolerance": group_tolerance, "--budgets": budgets})
+        return
+    refuse_for_parametric({"--degree": degree, "--group-tolerance": group_tolerance, "--budgets": budgets})
     if preset is not None and bootstrap:
         raise ScalecalcError("--bootstrap refits the runs; with --preset the band comes from the "
                              "preset's own draws, so drop one of them.")
@@ -222,3 +242,21 @@ def plot_fit(
         if bootstrap:
             result = replace(result, draws=fitting.bootstrap(result, bootstrap, seed=seed))
     _finish(plots.fit_diagnostics(result), path, force)
+
+
+def _plot_method_fit(method: Method, runs_file: str, preset: str | None, out: str | None, force: bool,
+                     options: dict[str, Any]) -> None:
+    """`plot fit --method isoflop|envelope`: fit as `fit --method` does, then draw it."""
+    from scalecalc import isoflopplots
+    from scalecalc.cli.fit_methods import figure_fit
+
+    if preset is not None:
+        raise ScalecalcError(f"--preset draws a Chinchilla-form law; --method {method.value} fits the runs "
+                             "itself, so drop --preset.")
+    path = _plots().target(out, "fit", force)
+    if runs_file != "-" and path.exists() and path.samefile(runs_file):
+        raise ScalecalcError(f"--out: {out} is the runs file itself, which is never replaced; choose "
+                             "another name.")
+    result = figure_fit(method, options)
+    draw = isoflopplots.isoflop_fit if method is Method.isoflop else isoflopplots.envelope_fit
+    _finish(draw(result), path, force)

@@ -11,19 +11,11 @@ GRID_POINTS = (10, 100_000)
 SMOOTH = (1, 1_000)
 
 
-def run_envelope(options: dict[str, Any], c0: float, budgets: Any, width: float) -> None:
-    from scalecalc import envelope, powerfitreport
-    from scalecalc.cli.app import _read_text, write
-    from scalecalc.cli.fit_methods import _shown, report
-    from scalecalc.fitreport import FitValue, _number
+def envelope_from(options: dict[str, Any], c0: float) -> tuple[Any, Any]:
+    """(curves, fit) for the envelope options, bootstrapped if asked."""
+    from scalecalc import envelope
+    from scalecalc.cli.app import _read_text
 
-    for name, unused in (("--columns", options["--columns"] is not None),
-                         ("--skip-bad-rows", options["--skip-bad-rows"]),
-                         ("--drop-highest-loss", options["--drop-highest-loss"] != 0),
-                         ("--min-tokens-per-param", options["min_tokens_per_param"] is not None)):
-        if unused:
-            raise ScalecalcError(f"{name} goes with runs files, not with --method envelope (a curves file "
-                                 "has the columns run, params, tokens and loss); drop it.")
     grid_points = DEFAULT_GRID_POINTS if options["--grid-points"] is None else options["--grid-points"]
     if not GRID_POINTS[0] <= grid_points <= GRID_POINTS[1]:
         raise ScalecalcError(f"--grid-points {grid_points}: give {GRID_POINTS[0]} to {GRID_POINTS[1]:,} "
@@ -38,6 +30,24 @@ def run_envelope(options: dict[str, Any], c0: float, budgets: Any, width: float)
     result = envelope.fit_envelope(curves, window=window, grid_points=grid_points, c0=c0)
     if options["--bootstrap"]:
         result = envelope.bootstrap(result, options["--bootstrap"], options["--seed"], window)
+    return curves, result
+
+
+def run_envelope(options: dict[str, Any], c0: float, budgets: Any, width: float) -> None:
+    from scalecalc import envelope, powerfitreport
+    from scalecalc.cli.app import write
+    from scalecalc.cli.fit_methods import _shown, report
+    from scalecalc.fitreport import FitValue, _number
+
+    for name, unused in (("--columns", options["--columns"] is not None),
+                         ("--skip-bad-rows", options["--skip-bad-rows"]),
+                         ("--drop-highest-loss", options["--drop-highest-loss"] != 0),
+                         ("--min-tokens-per-param", options["min_tokens_per_param"] is not None)):
+        if unused:
+            raise ScalecalcError(f"{name} goes with runs files, not with --method envelope (a curves file "
+                                 "has the columns run, params, tokens and loss); drop it.")
+    curves, result = envelope_from(options, c0)
+    grid_points = len(result.grid)
     lines = powerfitreport.law_lines(result, budgets, width)
     sizes = len(set(curves.params.tolist()))
     lines += [

@@ -78,7 +78,7 @@ def run(method: Method, options: dict[str, Any]) -> None:
     """Fit, report and save for `method`; options holds every option of `fit` by its name."""
     from dataclasses import replace
 
-    from scalecalc import fitreport, isoflop, isoflopfit, powerfitreport
+    from scalecalc import fitreport, isoflopfit, powerfitreport
     from scalecalc.cli.app import write
 
     other = "envelope" if method is Method.isoflop else "isoflop"
@@ -101,26 +101,8 @@ def run(method: Method, options: dict[str, Any]) -> None:
 
         run_envelope(options, c0, budgets, width)
         return
-    degree = 2 if options["--degree"] is None else options["--degree"]
-    if degree not in isoflop.DEGREES:
-        raise ScalecalcError(f"--degree {degree}: use 2 (a parabola) or 3 (a cubic).")
-    axis = (options["--axis"] or Axis.params).value
-    tolerance = 10.0 if options["--group-tolerance"] is None else parse_quantity(
-        options["--group-tolerance"], "--group-tolerance")
-    if not TOLERANCE_PERCENT[0] <= tolerance <= TOLERANCE_PERCENT[1]:
-        raise ScalecalcError(f"--group-tolerance: {tolerance:g}% is outside {TOLERANCE_PERCENT[0]:g} to "
-                             f"{TOLERANCE_PERCENT[1]:g} percent; 10 groups runs within 10% of a budget.")
-    nominal = None if options["--budgets"] is None else parse_quantity_list(options["--budgets"], "--budgets")
-    if nominal is not None and len(set(nominal.tolist())) != len(nominal):
-        raise ScalecalcError("--budgets: a budget is given twice; give each budget once.")
     target = options["save_target"]
-    data = load(options, c0)
-    groups = isoflopfit.group_by_flops(c0 * data.params * data.tokens, tolerance / 100, nominal,
-                                       max(isoflopfit.MIN_SIZES, degree + 1),
-                                       data.params if axis == "params" else data.tokens)
-    result = isoflopfit.fit_isoflop(data, groups, axis=axis, degree=degree, c0=c0)
-    if bootstrap:
-        result = isoflopfit.bootstrap(result, bootstrap, seed)
+    data, groups, result = isoflop_from(options, c0)
     lines = powerfitreport.law_lines(result, budgets, width)
     notes = []
     if result.draws is not None:
@@ -137,6 +119,56 @@ def run(method: Method, options: dict[str, Any]) -> None:
                    err=True)
     title = f"IsoFLOP fit (Approach 2) of {len(data) - groups.left_out} runs in {len(groups.flops)} budgets"
     write(_shown(lines, options), options["--format"], title=f"{title} from {data.source}", transpose=False)
+
+
+def isoflop_from(options: dict[str, Any], c0: float) -> tuple[Any, Any, Any]:
+    """(runs, budgets, fit) for the isoflop options, bootstrapped if asked."""
+    from scalecalc import isoflop, isoflopfit
+
+    degree = 2 if options["--degree"] is None else options["--degree"]
+    if degree not in isoflop.DEGREES:
+        raise ScalecalcError(f"--degree {degree}: use 2 (a parabola) or 3 (a cubic).")
+    axis = (options["--axis"] or Axis.params).value
+    tolerance = 10.0 if options["--group-tolerance"] is None else parse_quantity(
+        options["--group-tolerance"], "--group-tolerance")
+    if not TOLERANCE_PERCENT[0] <= tolerance <= TOLERANCE_PERCENT[1]:
+        raise ScalecalcError(f"--group-tolerance: {tolerance:g}% is outside {TOLERANCE_PERCENT[0]:g} to "
+                             f"{TOLERANCE_PERCENT[1]:g} percent; 10 groups runs within 10% of a budget.")
+    nominal = None if options["--budgets"] is None else parse_quantity_list(options["--budgets"], "--budgets")
+    if nominal is not None and len(set(nominal.tolist())) != len(nominal):
+        raise ScalecalcError("--budgets: a budget is given twice; give each budget once.")
+    data = load(options, c0)
+    groups = isoflopfit.group_by_flops(c0 * data.params * data.tokens, tolerance / 100, nominal,
+                                       max(isoflopfit.MIN_SIZES, degree + 1),
+                                       data.params if axis == "params" else data.tokens)
+    result = isoflopfit.fit_isoflop(data, groups, axis=axis, degree=degree, c0=c0)
+    if options["--bootstrap"]:
+        result = isoflopfit.bootstrap(result, options["--bootstrap"], options["--seed"])
+    return data, groups, result
+
+
+def figure_fit(method: Method, given: dict[str, Any]) -> Any:
+    """The fit `plot fit --method isoflop|envelope` draws; `given` holds the plot's options."""
+    from scalecalc import isoflopfit
+
+    options: dict[str, Any] = {"--degree": None, "--axis": None, "--group-tolerance": None, "--budgets": None,
+                               "--flops-per-token": None, "--columns": None, "--skip-bad-rows": False,
+                               "--drop-highest-loss": 0, "min_tokens_per_param": None, "--seed": None,
+                               "--grid-points": None, "--smooth": None, **given}
+    if options["--bootstrap"]:
+        isoflopfit.check_bootstrap(options["--bootstrap"], options["--seed"])
+    if method is Method.isoflop:
+        return isoflop_from(options, 6.0)[2]
+    from scalecalc.cli.fit_envelope import envelope_from
+
+    for name in ("--degree", "--group-tolerance", "--budgets"):
+        if options[name] is not None:
+            raise ScalecalcError(f"{name} goes with --method isoflop, not --method envelope; drop it.")
+    if options["--columns"] is not None or options["--drop-highest-loss"]:
+        raise ScalecalcError("--columns and --drop-highest-loss go with runs files, not with --method "
+                             "envelope (a curves file has the columns run, params, tokens and loss); drop "
+                             "them.")
+    return envelope_from(options, 6.0)[1]
 
 
 def load(options: dict[str, Any], c0: float) -> Any:
