@@ -212,11 +212,12 @@ def budget_lines(fit: IsoflopFit) -> list[Any]:
     for index, label in enumerate(budget_labels(fit.budgets.flops)):
         flags = fit.flags(index)
         note = f" [{'; '.join(flags)}]" if flags else ""
+        other = f"{fit.c0:g}·" + ("N*" if fit.axis == "params" else "D*")
         lines += [
             FitValue(f"budget_{label}_params_opt", _number(10 ** fit.log_params_opt[index]), None, None,
-                     f"N* of this budget's profile{note}"),
+                     f"N* of the profile{note}" if fit.axis == "params" else f"N* = C/({other}){note}"),
             FitValue(f"budget_{label}_tokens_opt", _number(10 ** fit.log_tokens_opt[index]), None, None,
-                     "D* = C/(c0·N*)" if fit.axis == "params" else "D* of this budget's profile"),
+                     f"D* = C/({other})" if fit.axis == "params" else "D* of the profile"),
             FitValue(f"budget_{label}_loss_opt", _number(minima.y_min[index]), None, None,
                      "L* at the profile's minimum"),
             FitValue(f"budget_{label}_curvature", _number(minima.curvature[index]), None, None,
