@@ -172,8 +172,13 @@ def preset_document(fit: Fit, name: str) -> dict[str, Any]:
 
 
 def save_preset(fit: Fit, path: Path, force: bool) -> None:
-    """Write the preset, after loading it back as --preset would; never over a file unless asked,
-    never half-written (scalecalc.outfiles)."""
+    """Write the preset (see write_preset)."""
+    write_preset(preset_document(fit, path.stem), path, force)
+
+
+def write_preset(document: dict[str, Any], path: Path, force: bool) -> None:
+    """Write a preset document, after loading it back as --preset would; never over a file unless
+    asked, never half-written (scalecalc.outfiles)."""
     import tomllib
 
     import tomli_w
@@ -181,7 +186,7 @@ def save_preset(fit: Fit, path: Path, force: bool) -> None:
     from scalecalc import outfiles
     from scalecalc.presets import from_mapping
 
-    text = tomli_w.dumps(preset_document(fit, path.stem))
+    text = tomli_w.dumps(document)
     try:
         from_mapping(tomllib.loads(text), path)
     except (ScalecalcError, tomllib.TOMLDecodeError) as error:

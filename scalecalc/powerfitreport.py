@@ -97,23 +97,10 @@ def allocation_document(fit: Any, name: str, method: str, ci: float) -> dict[str
 
 
 def save_allocation(fit: Any, path: Path, force: bool, method: str, ci: float) -> None:
-    """Write the preset after loading it back as --preset would (never half-written, never over a
-    file without --force: scalecalc.outfiles)."""
-    import tomllib
-
-    import tomli_w
-
-    from scalecalc import outfiles
-    from scalecalc.presets import from_mapping
+    """Write the allocation preset (fitreport.write_preset checks it loads back first)."""
+    from scalecalc.fitreport import write_preset
 
     if not (np.isfinite(fit.a) and np.isfinite(fit.a_intercept) and fit.a > 0):
         raise ScalecalcError("--save: nothing written, because the fitted N* does not grow with compute "
                              f"(a = {fit.a:g}); a preset needs a positive exponent.")
-    text = tomli_w.dumps(allocation_document(fit, path.stem, method, ci))
-    try:
-        from_mapping(tomllib.loads(text), path)
-    except (ScalecalcError, tomllib.TOMLDecodeError) as error:
-        reason = str(error).removeprefix(f"preset file {path}: ").rstrip(".")
-        raise ScalecalcError(f"--save: nothing written, because scalecalc would refuse this fit as a "
-                             f"preset ({reason}).") from None
-    outfiles.write_text(path, text, force=force)
+    write_preset(allocation_document(fit, path.stem, method, ci), path, force)

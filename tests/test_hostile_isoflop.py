@@ -154,3 +154,13 @@ def test_bad_options_for_plot_fit(run_inprocess, tmp_path, extra, gists):
     out = tmp_path / "figure.png"
     refused(run_inprocess("plot", "fit", _file(tmp_path, GOOD_RUNS), *extra, "--out", str(out)), *gists)
     assert not out.exists()
+
+
+def test_save_refuses_a_shrinking_optimum(run_inprocess, tmp_path):
+    # N* falls from 4e8 at 1e19 to 2e8 at 1e20: a < 0 is no allocation rule, so nothing is written.
+    text = ("params,flops,loss\n1e8,1e19,3.0\n4e8,1e19,2.8\n1.6e9,1e19,3.0\n"
+            "5e7,1e20,2.7\n2e8,1e20,2.5\n8e8,1e20,2.7\n")
+    saved = tmp_path / "law.toml"
+    refused(run_inprocess("fit", _file(tmp_path, text), "--method", "isoflop", "--save", str(saved)),
+            "--save: nothing written", "positive exponent")
+    assert not saved.exists()

@@ -29,7 +29,9 @@ from scalecalc.quantities import parse_quantity, parse_quantity_list
 
 @app.command(epilog=examples("scalecalc fit runs.csv",
                              "scalecalc fit runs.csv --bootstrap 1000 --save my-law.toml",
-                             "cat runs.csv | scalecalc fit - --grid paper --format json"))
+                             "cat runs.csv | scalecalc fit - --grid paper --format json",
+                             "scalecalc fit runs.csv --method isoflop --bootstrap 1000 --seed 1",
+                             "scalecalc fit curves.csv --method envelope"))
 def fit(
     runs_file: Annotated[str, typer.Argument(metavar="FILE", help="Runs to fit: a CSV file, "
                                              "or - for standard input.")],
