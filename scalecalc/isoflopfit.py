@@ -22,6 +22,7 @@ MIN_BUDGETS = 2  # a line needs two budgets
 MAX_RESAMPLES = 100_000
 TOLERANCE_RANGE = (0.001, 0.5)  # --group-tolerance: 0.1% to 50% of a budget
 DRIFT_T = 2.0  # |t| of the centre-drift slope past which the exponent is suspect (Czech et al. §5)
+DRIFT_DECADES = 0.1  # ...when the centre also moves this far across the budgets (rounding has |t| > 2)
 OFF_CENTRE = 0.5  # |N* - centre of the sampled sizes| beyond this share of the half-range
 
 
@@ -94,6 +95,7 @@ class IsoflopFit:
     b: float
     b_intercept: float
     drift_t: float
+    drift_decades: float  # how far N*/centre moves across the budgets, by the drift line
     off_centre: np.ndarray  # per budget, bool
     c0: float  # FLOPs per parameter per token: C = c0·N·D
     draws: np.ndarray | None = None  # (K, 4): a, log10 k, b, log10 k' per resample
@@ -147,8 +149,9 @@ def fit_isoflop(runs: Runs, budgets: Budgets, *, axis: str = "params", degree: i
     half = (np.nanmax(log_x, axis=1) - np.nanmin(log_x, axis=1)) / 2
     offset = minima.log_x_min - centre
     off_centre = np.abs(offset) > OFF_CENTRE * half
+    drift, _ = isoflop.fit_power_law(log_c[minima.has_minimum], offset[minima.has_minimum])
     return IsoflopFit(runs, budgets, axis, degree, minima, log_n, log_d, a, a0, b, b0,
-                      isoflop.slope_t(log_c, offset), off_centre, c0)
+                      isoflop.slope_t(log_c, offset), float(drift * np.ptp(log_c)), off_centre, c0)
 
 
 def _both_axes(axis: str, log_x_min: np.ndarray, log_c: np.ndarray, c0: float
@@ -228,6 +231,8 @@ def budget_lines(fit: IsoflopFit) -> list[Any]:
         ]
     lines.append(FitValue("drift_t", _number(fit.drift_t), None, None,
                           "t of log10(N*/centre of sampled sizes) on log10 C; |t| > 2: drifting centre"))
+    lines.append(FitValue("drift_decades", _number(fit.drift_decades), None, None,
+                          f"how far N*/centre moves across the budgets (warned past {DRIFT_DECADES:g})"))
     return lines
 
 
@@ -240,8 +245,9 @@ def warnings(fit: IsoflopFit) -> list[str]:
         flags = fit.flags(index)
         if flags:
             found.append(f"budget {label}: {'; '.join(flags)}.")
-    if np.isfinite(fit.drift_t) and abs(fit.drift_t) > DRIFT_T:
-        found.append(f"the sampled sizes drift off the minima as C grows (t = {fit.drift_t:.2g}), which "
+    if np.isfinite(fit.drift_t) and abs(fit.drift_t) > DRIFT_T and abs(fit.drift_decades) > DRIFT_DECADES:
+        found.append(f"the sampled sizes drift off the minima as C grows ({fit.drift_decades:+.2f} decades "
+                     f"across the budgets, t = {fit.drift_t:.2g}), which "
                      "biases the exponent (Czech et al. 2026 §5); centre each budget's sizes on its N*.")
     if fit.failed_draws:
         found.append(f"{fit.failed_draws} bootstrap resample(s) left fewer than {MIN_BUDGETS} budgets with a "

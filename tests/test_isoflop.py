@@ -268,3 +268,24 @@ def test_plot_fit_methods_write_a_figure(run_inprocess, tmp_path, example, metho
                            "--out", str(out))
     assert result.code == 0, result.stderr
     assert result.stdout.strip() == str(out) and out.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+
+
+def test_drifting_centre_is_flagged_and_a_centred_sweep_is_not():
+    # Czech et al. 2026 §5: sizes centred on N* at the lowest budget and on 3·N* at the top one bias
+    # the exponent; the drift line moves log10 3 = 0.477 decades across the budgets.
+    from scalecalc import isoflopfit
+    from scalecalc.runs import Runs
+
+    def fitted(drift: bool) -> isoflopfit.IsoflopFit:
+        shift = np.linspace(0, math.log10(3), 5)[:, None] if drift else 0
+        params = true_params(FIVE_BUDGETS)[:, None] * 10 ** (np.linspace(-0.6, 0.6, 15) - shift)
+        tokens = FIVE_BUDGETS[:, None] / (6 * params)
+        runs = Runs(params.ravel(), tokens.ravel(), loss(params, tokens).ravel(), "sweep")
+        return isoflopfit.fit_isoflop(runs, isoflopfit.group_by_flops(6 * runs.params * runs.tokens, 0.1))
+
+    drifting, centred = fitted(True), fitted(False)
+    assert drifting.drift_decades == pytest.approx(math.log10(3), abs=0.05)
+    assert any("drift" in line for line in isoflopfit.warnings(drifting))
+    assert drifting.a != pytest.approx(EXPONENT, abs=1e-3)  # the bias the warning is about
+    assert not any("drift" in line for line in isoflopfit.warnings(centred))
+    assert centred.a == pytest.approx(EXPONENT, rel=1e-9)
