@@ -105,9 +105,9 @@ class IsoflopFit:
         minima = self.minima
         found = []
         if not minima.has_minimum[index]:
-            found.append("no curvature (no minimum)")
+            found.append("no curvature (no minimum; left out of the line)")
         elif not minima.bracketed[index]:
-            found.append("minimum not bracketed")
+            found.append("minimum not bracketed (left out of the line)")
         elif minima.curvature[index] - 2 * minima.curvature_se[index] <= 0:
             found.append("weak curvature (within 2 SE of zero)")
         if self.off_centre[index]:
@@ -137,14 +137,16 @@ def fit_isoflop(runs: Runs, budgets: Budgets, *, axis: str = "params", degree: i
     log_x = _padded(runs, budgets, np.log10(sizes))
     loss = _padded(runs, budgets, runs.loss)
     minima = isoflop.fit_minima(log_x, loss, degree)
-    if np.count_nonzero(minima.has_minimum) < MIN_BUDGETS:
-        raise ScalecalcError(f"{runs.source}: {np.count_nonzero(minima.has_minimum)} of {len(budgets.flops)} "
-                             f"budgets have a loss profile with a minimum, and a power law needs at least "
+    used = np.count_nonzero(minima.bracketed)
+    if used < MIN_BUDGETS:
+        raise ScalecalcError(f"{runs.source}: {used} of {len(budgets.flops)} budgets have a loss profile "
+                             f"with a minimum inside the sizes run, and a power law needs at least "
                              f"{MIN_BUDGETS}; add sizes on both sides of each budget's best run.")
     log_c = np.log10(budgets.flops)
     log_n, log_d = _both_axes(axis, minima.log_x_min, log_c, c0)
-    a, a0 = (float(v) for v in isoflop.fit_power_law(log_c, log_n))
-    b, b0 = (float(v) for v in isoflop.fit_power_law(log_c, log_d))
+    line_n, line_d = _both_axes(axis, _in_line(minima), log_c, c0)
+    a, a0 = (float(v) for v in isoflop.fit_power_law(log_c, line_n))
+    b, b0 = (float(v) for v in isoflop.fit_power_law(log_c, line_d))
     centre = np.nanmean(log_x, axis=1)
     half = (np.nanmax(log_x, axis=1) - np.nanmin(log_x, axis=1)) / 2
     offset = minima.log_x_min - centre
@@ -152,6 +154,12 @@ def fit_isoflop(runs: Runs, budgets: Budgets, *, axis: str = "params", degree: i
     drift, _ = isoflop.fit_power_law(log_c[minima.has_minimum], offset[minima.has_minimum])
     return IsoflopFit(runs, budgets, axis, degree, minima, log_n, log_d, a, a0, b, b0,
                       isoflop.slope_t(log_c, offset), float(drift * np.ptp(log_c)), off_centre, c0)
+
+
+def _in_line(minima: isoflop.Minima) -> np.ndarray:
+    """The minima the power law goes through: bracketed ones. A minimum beyond the sizes run is
+    the polynomial's extrapolation, not a measurement (Open-Athena's QC drops such budgets too)."""
+    return np.where(minima.bracketed, minima.log_x_min, np.nan)
 
 
 def _both_axes(axis: str, log_x_min: np.ndarray, log_c: np.ndarray, c0: float
@@ -171,8 +179,8 @@ def check_bootstrap(resamples: int, seed: int | None) -> None:
 def bootstrap(fit: IsoflopFit, resamples: int, seed: int | None = None, chunk: int = 2000) -> IsoflopFit:
     """Resample runs within each budget `resamples` times; refit profiles and lines for each.
 
-    A resample whose budget has no minimum loses that budget; with fewer than two budgets left the
-    resample fails, is counted, and is left out of the intervals.
+    A resample whose budget has no bracketed minimum loses that budget; with fewer than two budgets
+    left the resample fails, is counted, and is left out of the intervals.
     """
     from dataclasses import replace
 
@@ -190,7 +198,7 @@ def bootstrap(fit: IsoflopFit, resamples: int, seed: int | None = None, chunk: i
         for index, count in enumerate(counts):
             weights[:, index, :count] = rng.multinomial(count, np.full(count, 1 / count), size=size)
         minima = isoflop.fit_minima(log_x, loss, fit.degree, weights=weights)
-        log_n, log_d = _both_axes(fit.axis, minima.log_x_min, log_c, fit.c0)
+        log_n, log_d = _both_axes(fit.axis, _in_line(minima), log_c, fit.c0)
         a, a0 = isoflop.fit_power_law(log_c, log_n)
         b, b0 = isoflop.fit_power_law(log_c, log_d)
         rows.append(np.stack([a, a0, b, b0], axis=1))

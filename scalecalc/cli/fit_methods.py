@@ -203,7 +203,9 @@ def _counts(data: Any, result: Any, left_out: int) -> list[Any]:
 
     lines = [FitValue("runs", len(data) - left_out, None, None, "runs fitted"),
              FitValue("runs_excluded", sum(data.excluded.values()) + left_out, None, None, "runs left out"),
-             FitValue("budgets", len(result.budgets.flops), None, None, "budgets (profiles) fitted")]
+             FitValue("budgets", len(result.budgets.flops), None, None, "budgets (profiles) fitted"),
+             FitValue("budgets_in_line", int(result.minima.bracketed.sum()), None, None,
+                      "budgets whose bracketed minimum the power law goes through")]
     if result.draws is not None:
         lines.append(FitValue("bootstrap_resamples", len(result.draws), None, None,
                               "usable resamples behind the intervals"))
