@@ -54,6 +54,20 @@ def law_lines(fit: Any, budgets: np.ndarray, ci: float) -> list[FitValue]:
     return lines
 
 
+def extrapolation_warnings(log_c: np.ndarray, budgets: np.ndarray) -> list[str]:
+    """A prediction further past the top budget than twice the span of the budgets fitted
+    (experiments.md §8) rests on the exponent more than on the runs."""
+    span = float(np.ptp(log_c))
+    found = []
+    for budget, label in zip(budgets, budget_labels(budgets), strict=True):
+        beyond = np.log10(budget) - float(np.max(log_c))
+        if beyond > 2 * span:
+            found.append(f"the prediction at {label} lies {beyond:.1f} decades past the top budget, more "
+                         f"than twice the {span:.1f} decades the fit spans; the power law may not hold "
+                         "that far.")
+    return found
+
+
 def comparison_lines(lines: list[FitValue], parametric: Any, budgets: np.ndarray) -> list[FitValue]:
     """Approach 3 (the parametric fit of the same runs) beside the power law at each budget, and
     whether its N* lies inside the power law's interval (1 yes, 0 no; blank without --bootstrap)."""

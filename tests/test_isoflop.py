@@ -290,3 +290,14 @@ def test_drifting_centre_is_flagged_and_a_centred_sweep_is_not():
     assert drifting.a != pytest.approx(EXPONENT, abs=1e-3)  # the bias the warning is about
     assert not any("drift" in line for line in isoflopfit.warnings(centred))
     assert centred.a == pytest.approx(EXPONENT, rel=1e-9)
+
+
+def test_cli_warns_of_far_extrapolation_and_takes_target_flops(run_inprocess, tmp_path):
+    # experiments.md §8: a target more than twice the fitted span of log10 C past the top budget.
+    runs = write_sweep(tmp_path / "sweep.csv")  # budgets 1e17 to 1e21: 4 decades
+    near = run_inprocess("fit", runs, "--method", "isoflop", "--target-flops", "1e24", "-f", "csv")
+    far = run_inprocess("fit", runs, "--method", "isoflop", "--target-flops", "1e30", "-f", "csv")
+    assert near.code == far.code == 0
+    assert "decades past the top budget" not in near.stderr
+    assert "prediction at 1e30 lies 9.0 decades past the top budget" in far.stderr
+    assert "params_at_1e30," in far.stdout

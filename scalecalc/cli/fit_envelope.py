@@ -67,6 +67,7 @@ def run_envelope(options: dict[str, Any], c0: float, budgets: Any, width: float)
     target = options["save_target"]
     if target is not None:
         powerfitreport.save_allocation(result, target, options["--force"], "envelope", width)
-    report({}, envelope.warnings(result), target)  # a curves file leaves nothing out: a bad row is an error
+    warnings = envelope.warnings(result) + powerfitreport.extrapolation_warnings(result.grid, budgets)
+    report({}, warnings, target)  # a curves file leaves nothing out: a bad row is an error
     title = f"Envelope fit (Approach 1) of {len(curves)} curves, {sizes} sizes, from {curves.source}"
     write(_shown(lines, options), options["--format"], title=title, transpose=False)

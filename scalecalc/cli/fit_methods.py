@@ -78,6 +78,8 @@ def run(method: Method, options: dict[str, Any]) -> None:
     """Fit, report and save for `method`; options holds every option of `fit` by its name."""
     from dataclasses import replace
 
+    import numpy as np
+
     from scalecalc import fitreport, isoflopfit, powerfitreport
     from scalecalc.cli.app import write
 
@@ -113,6 +115,7 @@ def run(method: Method, options: dict[str, Any]) -> None:
     lines += _counts(data, result, groups.left_out)
     if target is not None:
         powerfitreport.save_allocation(replace(result), target, options["--force"], "isoflop", width)
+    notes += powerfitreport.extrapolation_warnings(np.log10(groups.flops), budgets)
     report(data.excluded, isoflopfit.warnings(result) + notes, target)
     if groups.left_out:
         typer.echo(f"note: {groups.left_out} run(s) fall in no budget with enough sizes and are left out.",

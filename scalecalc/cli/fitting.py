@@ -53,8 +53,9 @@ def fit(
                                              "resamples, 0 or more.")] = None,
     ci: Annotated[float | None, typer.Option(metavar="PERCENT", help="Interval width of the bootstrap, "
                                              "in percent (default 95).")] = None,
-    reference_flops: Annotated[str, typer.Option(metavar="LIST", help="Budgets at which to report N_opt, "
-                                                 "D_opt and loss.")] = "1e22,5.76e23",
+    reference_flops: Annotated[str, typer.Option("--reference-flops", "--target-flops", metavar="LIST",
+                                                 help="Budgets at which to report N_opt, D_opt and loss.")
+                               ] = "1e22,5.76e23",
     save: Annotated[str | None, typer.Option(metavar="FILE", help="Write the fit as a preset file "
                                              "(.toml).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Let --save replace an existing file.")] = False,
