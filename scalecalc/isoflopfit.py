@@ -220,7 +220,7 @@ def budget_lines(fit: IsoflopFit) -> list[Any]:
 
     minima = fit.minima
     lines = []
-    for index, label in enumerate(budget_labels(fit.budgets.flops)):
+    for index, label in enumerate(budget_labels(fit.budgets.flops, limit=None)):
         flags = fit.flags(index)
         note = f" [{'; '.join(flags)}]" if flags else ""
         other = f"{fit.c0:g}·" + ("N*" if fit.axis == "params" else "D*")
@@ -249,7 +249,7 @@ def warnings(fit: IsoflopFit) -> list[str]:
     from scalecalc.fitreport import budget_labels
 
     found = []
-    for index, label in enumerate(budget_labels(fit.budgets.flops)):
+    for index, label in enumerate(budget_labels(fit.budgets.flops, limit=None)):
         flags = fit.flags(index)
         if flags:
             found.append(f"budget {label}: {'; '.join(flags)}.")

@@ -83,7 +83,7 @@ def comparison_lines(lines: list[FitValue], parametric: Any, budgets: np.ndarray
         extra += [FitValue(f"parametric_params_at_{label}", _number(n), None, None,
                            "N* of the Chinchilla-form fit of the same runs (Approach 3)"),
                   FitValue(f"agree_at_{label}", agree, None, None,
-                           "1 if Approach 3's N* lies inside this interval, 0 if not")]
+                           "1 if Approach 3's N* lies inside this interval, 0 if not (needs --bootstrap)")]
     return extra
 
 

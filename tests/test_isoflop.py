@@ -301,3 +301,12 @@ def test_cli_warns_of_far_extrapolation_and_takes_target_flops(run_inprocess, tm
     assert "decades past the top budget" not in near.stderr
     assert "prediction at 1e30 lies 9.0 decades past the top budget" in far.stderr
     assert "params_at_1e30," in far.stdout
+
+
+def test_cli_clusters_budgets_without_a_list(run_inprocess):
+    # Without --budgets the digitized runs fall into 22 clusters of 3+ sizes: more budgets than the
+    # 20 --reference-flops allows must still be reported (a regression: they were refused).
+    found = values(run_inprocess("fit", str(EXAMPLES / "chinchilla_runs.csv"), "--method", "isoflop",
+                                 "-f", "json"))
+    assert found["budgets"]["value"] == 22
+    assert 0.4 < found["a"]["value"] < 0.6

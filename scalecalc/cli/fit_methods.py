@@ -106,11 +106,8 @@ def run(method: Method, options: dict[str, Any]) -> None:
     target = options["save_target"]
     data, groups, result = isoflop_from(options, c0)
     lines = powerfitreport.law_lines(result, budgets, width)
-    notes = []
-    if result.draws is not None:
-        comparison, note = _parametric(data, lines, budgets)
-        lines += comparison
-        notes += note
+    comparison, notes = _parametric(data, lines, budgets)
+    lines += comparison
     lines += isoflopfit.budget_lines(result)
     lines += _counts(data, result, groups.left_out)
     if target is not None:
