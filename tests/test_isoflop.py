@@ -310,3 +310,15 @@ def test_cli_clusters_budgets_without_a_list(run_inprocess):
                                  "-f", "json"))
     assert found["budgets"]["value"] == 22
     assert 0.4 < found["a"]["value"] < 0.6
+
+
+def test_cli_flops_per_token_moves_only_the_token_intercept(run_inprocess, tmp_path):
+    # A flops column read with 8 FLOPs per parameter per token: the same budgets and N*, and
+    # D* = C/(8·N*) instead of C/(6·N*), so log10 k' falls by log10(8/6).
+    runs = write_sweep(tmp_path / "sweep.csv")
+    six = values(run_inprocess("fit", runs, "--method", "isoflop", "-f", "json"))
+    eight = values(run_inprocess("fit", runs, "--method", "isoflop", "--flops-per-token", "8", "-f", "json"))
+    assert eight["a"]["value"] == pytest.approx(six["a"]["value"], rel=1e-9)
+    assert eight["log10_k"]["value"] == pytest.approx(six["log10_k"]["value"], rel=1e-9)
+    shifted = six["log10_k_tokens"]["value"] - math.log10(8 / 6)
+    assert eight["log10_k_tokens"]["value"] == pytest.approx(shifted, rel=1e-9)
