@@ -4,9 +4,12 @@ experiments.md §7.1 (Czech et al. 2026, arXiv 2603.22339, and its Open-Athena t
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scalecalc.errors import ScalecalcError
 from scalecalc.isoflop import fit_minima, fit_power_law, slope_t
@@ -166,7 +169,7 @@ def test_refuses_bad_degree_or_too_few_points(degree, size):
 
 # ---- `scalecalc fit --method isoflop` on files -------------------------------------------------
 
-EXAMPLES = __import__("pathlib").Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 HOFFMANN_BUDGET_LIST = "6e18,1e19,3e19,6e19,1e20,3e20,6e20,1e21,3e21"
 
 
@@ -322,3 +325,22 @@ def test_cli_flops_per_token_moves_only_the_token_intercept(run_inprocess, tmp_p
     assert eight["log10_k"]["value"] == pytest.approx(six["log10_k"]["value"], rel=1e-9)
     shifted = six["log10_k_tokens"]["value"] - math.log10(8 / 6)
     assert eight["log10_k_tokens"]["value"] == pytest.approx(shifted, rel=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(vertex=st.floats(7, 11), bend=st.floats(0.05, 5), floor=st.floats(1, 4), cubic=st.floats(-0.02, 0.02))
+def test_property_exact_polynomials_and_batches(vertex, bend, floor, cubic):
+    # An exact parabola is recovered exactly; a batch gives each row's own fit; a small cubic term
+    # moves the local minimum where calculus puts it (the + root of y' = 0).
+    log_x = np.linspace(vertex - 1.1, vertex + 0.9, 9)
+    parabola = floor + bend * (log_x - vertex) ** 2
+    single = fit_minima(log_x, parabola)
+    assert float(single.log_x_min) == pytest.approx(vertex, rel=1e-9)
+    assert float(single.curvature) == pytest.approx(2 * bend, rel=1e-7)
+    assert bool(single.bracketed) and bool(single.has_minimum)
+    cubic_y = parabola + cubic * (log_x - vertex) ** 3
+    both = fit_minima(np.stack([log_x, log_x]), np.stack([parabola, cubic_y]), degree=3)
+    # y' = 2·bend·u + 3·cubic·u² = 0 at u = 0 (the minimum when bend > 0).
+    assert both.log_x_min == pytest.approx([vertex, vertex], rel=1e-9)
+    alone = fit_minima(log_x, cubic_y, degree=3)
+    assert both.log_x_min[1] == pytest.approx(float(alone.log_x_min), rel=1e-12)
