@@ -41,9 +41,9 @@ AT_BUDGET = {"params": "compute-optimal N", "tokens": "compute-optimal D", "toke
              "loss": "predicted loss"}
 
 
-def budget_labels(budgets: np.ndarray) -> list[str]:
+def budget_labels(budgets: np.ndarray, limit: int | None = MAX_BUDGETS) -> list[str]:
     """1e22 -> "1e22": as few digits as keep the budgets apart, at least three."""
-    if len(budgets) > MAX_BUDGETS:
+    if limit is not None and len(budgets) > limit:
         raise ScalecalcError(f"--reference-flops: give at most {MAX_BUDGETS} budgets, not {len(budgets)}.")
     for digits in range(3, 18):
         labels = [f"{budget:.{digits}g}".replace("e+", "e") for budget in budgets]

@@ -45,9 +45,11 @@ def _fit(run, path: Path, *extra: str, x: str = "params", y: str = "loss"):
     (("--at", "1:1e60"), "--at: give at most 50 x values"),
     (("--at", "nan"), "--at"),
     (("--law", "sigmoid", "--direction", "rising"), "--direction goes with power, saturating and bnsl"),
-    (("--bootstrap", "100"), "--bootstrap belongs to the Chinchilla fit"),
-    (("--grid", "paper"), "--grid belongs to the Chinchilla fit"),
-    (("--columns", "params=N"), "--columns belongs to the Chinchilla fit"),
+    (("--bootstrap", "100"), "--bootstrap belongs to fitting runs"),
+    (("--grid", "paper"), "--grid belongs to fitting runs"),
+    (("--columns", "params=N"), "--columns belongs to fitting runs"),
+    (("--method", "isoflop"), "--method belongs to fitting runs"),
+    (("--degree", "3"), "--degree belongs to fitting runs"),
     (("--force",), "--force goes with --save"),
 ])
 def test_bad_options(run_inprocess, tmp_path, extra, gist):

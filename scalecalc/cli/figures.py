@@ -10,13 +10,20 @@ import typer
 
 from scalecalc import presets as preset_files
 from scalecalc.cli.app import SetOption, examples, load_presets, load_runs, plot_app
+from scalecalc.cli.fit_methods import (
+    BudgetsOption,
+    DegreeOption,
+    Method,
+    MethodOption,
+    ToleranceOption,
+    refuse_for_parametric,
+)
 from scalecalc.errors import ScalecalcError
 from scalecalc.quantities import parse_quantity, parse_quantity_list
 
 # Help texts repeat the bounds in scalecalc.plots (importing it here would slow every command's
 # start-up); tests/test_hostile_plots.py checks that they agree.
 MAX_BOOTSTRAP = 10_000  # the band uses 400 draws; more only costs time
-
 
 @plot_app.callback()
 def plot_choice(ctx: typer.Context) -> None:
@@ -25,17 +32,14 @@ def plot_choice(ctx: typer.Context) -> None:
         raise ScalecalcError("choose a figure: scalecalc plot isoflop, frontier, contour, fit or curve "
                              "(scalecalc plot --help says more).")
 
-
 def _out_help(kind: str) -> str:
     return (f"File to write, .png, .svg or .pdf (the extension chooses the format); default "
             f"scalecalc-{kind}.png in the current folder. An existing file is replaced only with --force.")
-
 
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace the --out file if it exists.")]
 PresetsOption = Annotated[list[str] | None, typer.Option(
     "--preset", "-p", metavar="NAME", help="Built-in name, path to a .toml preset, or 'all'; repeat to "
     f"compare (at most 10). Default: {preset_files.DEFAULT_PRESET}.")]
-
 
 def _plots() -> Any:
     """scalecalc.plots, once matplotlib is known to be there."""
@@ -44,12 +48,10 @@ def _plots() -> Any:
     plots.require_matplotlib()
     return plots
 
-
 def _finish(figure: Any, path: Any, force: bool) -> None:
     from scalecalc import plots
 
     typer.echo(str(plots.save(figure, path, force)))
-
 
 def _span(text: str, name: str, bounds: tuple[float, float], unit: str) -> tuple[float, float]:
     """LOW:HIGH within `bounds`, LOW below HIGH."""
@@ -62,7 +64,6 @@ def _span(text: str, name: str, bounds: tuple[float, float], unit: str) -> tuple
     if not low < high:
         raise ScalecalcError(f"{name}: the range {text!r} is empty or backwards; put the smaller first.")
     return float(low), float(high)
-
 
 def _budgets(text: str, per_decade: int | None, least: int, most: int | None) -> Any:
     """--flops as a list or a LOW:HIGH range (`per_decade` points a decade, else one), bounded."""
@@ -84,7 +85,6 @@ def _budgets(text: str, per_decade: int | None, least: int, most: int | None) ->
                              f"{most}.")
     return budgets
 
-
 def _presets(specs: list[str] | None, overrides: list[str] | None, need_law: bool = True) -> Any:
     """The presets, at most as many as a figure can tell apart. Coefficients from --set can overflow
     the closed-form allocation; the figure then says so in one sentence, so NumPy's warning is kept
@@ -95,7 +95,6 @@ def _presets(specs: list[str] | None, overrides: list[str] | None, need_law: boo
 
     with np.errstate(all="ignore"):
         return plots.check_presets(load_presets(specs, need_law=need_law, overrides=overrides))
-
 
 @plot_app.command("isoflop", epilog=examples(
     "scalecalc plot isoflop --flops 1e20,1e21,1e22 --preset chinchilla --preset besiroglu --out isoflop.svg"))
@@ -114,7 +113,6 @@ def plot_isoflop(
     chosen = _presets(preset, set_)
     path = plots.target(out, "isoflop", force)  # after the cheap checks, before the drawing
     _finish(plots.isoflop(chosen, budgets), path, force)
-
 
 @plot_app.command("frontier", epilog=examples(
     "scalecalc plot frontier --flops 1e18:1e26 --preset chinchilla --preset besiroglu --preset kaplan"))
@@ -140,7 +138,6 @@ def plot_frontier(
     chosen = _presets(preset or ["all"], set_, need_law=False)
     path = plots.target(out, "frontier", force)
     _finish(plots.frontier(chosen, budgets), path, force)
-
 
 @plot_app.command("contour", epilog=examples("scalecalc plot contour --preset besiroglu --params 1e8:1e12"))
 def plot_contour(
@@ -171,7 +168,6 @@ def plot_contour(
     path = plots.target(out, "contour", force)
     _finish(plots.contour(chosen, *spans), path, force)
 
-
 @plot_app.command("fit", epilog=examples("scalecalc plot fit runs.csv",
                                          "scalecalc plot fit runs.csv --preset my-law.toml --out fit.pdf"))
 def plot_fit(
@@ -189,8 +185,13 @@ def plot_fit(
                                              "more.")] = None,
     out: Annotated[str | None, typer.Option("--out", "-o", metavar="FILE", help=_out_help("fit"))] = None,
     force: ForceOption = False,
+    method: MethodOption = Method.parametric,
+    degree: DegreeOption = None,
+    group_tolerance: ToleranceOption = None,
+    budgets: BudgetsOption = None,
 ) -> None:
-    """Observed against predicted loss, residuals, and fitted iso-FLOP curves through the runs."""
+    """Observed against predicted loss, residuals, and fitted iso-FLOP curves through the runs; with
+    --method isoflop the profiles and their power law, with --method envelope the curves' envelope."""
     from dataclasses import replace
 
     from scalecalc import fit as fitting
@@ -201,6 +202,13 @@ def plot_fit(
         raise ScalecalcError(f"--bootstrap: give from 2 to {MAX_BOOTSTRAP:,} resamples (or 0 for none).")
     if seed is not None and seed < 0:
         raise ScalecalcError("--seed: give a whole number, 0 or more.")
+    if method is not Method.parametric:
+        _plot_method_fit(method, runs_file, preset, out, force, {
+            "runs_file": runs_file, "--columns": columns, "--drop-highest-loss": drop_highest_loss,
+            "--bootstrap": bootstrap, "--seed": seed, "--degree": degree,
+            "--group-tolerance": group_tolerance, "--budgets": budgets})
+        return
+    refuse_for_parametric({"--degree": degree, "--group-tolerance": group_tolerance, "--budgets": budgets})
     if preset is not None and bootstrap:
         raise ScalecalcError("--bootstrap refits the runs; with --preset the band comes from the "
                              "preset's own draws, so drop one of them.")
@@ -257,3 +265,21 @@ def plot_curve(
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
     _finish(plots.curve(result), path, force)
+
+
+def _plot_method_fit(method: Method, runs_file: str, preset: str | None, out: str | None, force: bool,
+                     options: dict[str, Any]) -> None:
+    """`plot fit --method isoflop|envelope`: fit as `fit --method` does, then draw it."""
+    from scalecalc import isoflopplots
+    from scalecalc.cli.fit_methods import figure_fit
+
+    if preset is not None:
+        raise ScalecalcError(f"--preset draws a Chinchilla-form law; --method {method.value} fits the runs "
+                             "itself, so drop --preset.")
+    path = _plots().target(out, "fit", force)
+    if runs_file != "-" and path.exists() and path.samefile(runs_file):
+        raise ScalecalcError(f"--out: {out} is the runs file itself, which is never replaced; choose "
+                             "another name.")
+    result = figure_fit(method, options)
+    draw = isoflopplots.isoflop_fit if method is Method.isoflop else isoflopplots.envelope_fit
+    _finish(draw(result), path, force)

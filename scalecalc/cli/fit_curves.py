@@ -28,7 +28,9 @@ DirectionOption = Annotated[str | None, typer.Option("--direction", metavar="NAM
 # Options of the Chinchilla fit that mean nothing to a curve, with their defaults.
 CHINCHILLA_ONLY = {"--columns": None, "--drop-highest-loss": 0, "--min-tokens-per-param": None,
                    "--delta": "1e-3", "--grid": "fast", "--bootstrap": 0, "--seed": None, "--ci": None,
-                   "--reference-flops": "1e22,5.76e23"}
+                   "--reference-flops": "1e22,5.76e23", "--method": "parametric", "--degree": None,
+                   "--axis": None, "--group-tolerance": None, "--budgets": None, "--flops-per-token": None,
+                   "--grid-points": None, "--smooth": None}
 
 
 def wanted(x: str | None, y: str | None, law: str | None, curve_only: dict[str, Any]) -> bool:
@@ -57,8 +59,8 @@ def run(runs_file: str, *, x: str, y: str, law: str | None, breaks: int | None, 
 
     for name, value in chinchilla.items():
         if value != CHINCHILLA_ONLY[name]:
-            raise ScalecalcError(f"{name} belongs to the Chinchilla fit of runs, not to a curve (--x, --y); "
-                                 "drop it.")
+            raise ScalecalcError(f"{name} belongs to fitting runs of params, tokens and loss, not to a "
+                                 "curve (--x, --y); drop it.")
     _check_pairs(bootstrap=0, seed=None, ci=None, save=save, force=force)
     chosen = law or "power"
     points_at = np.array([]) if at is None else parse_quantity_list(at, "--at")

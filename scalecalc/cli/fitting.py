@@ -13,6 +13,17 @@ from scalecalc.cli.app import (
     load_runs,
     write,
 )
+from scalecalc.cli.fit_methods import (
+    AxisOption,
+    BudgetsOption,
+    DegreeOption,
+    GridPointsOption,
+    Method,
+    MethodOption,
+    PerTokenOption,
+    SmoothOption,
+    ToleranceOption,
+)
 from scalecalc.errors import ScalecalcError
 from scalecalc.quantities import parse_quantity, parse_quantity_list
 
@@ -20,7 +31,9 @@ from scalecalc.quantities import parse_quantity, parse_quantity_list
 @app.command(epilog=examples("scalecalc fit runs.csv",
                              "scalecalc fit runs.csv --bootstrap 1000 --save my-law.toml",
                              "cat runs.csv | scalecalc fit - --grid paper --format json",
-                             "scalecalc fit curve.csv --x tokens --y loss --law bnsl --holdout-last 3"))
+                             "scalecalc fit curve.csv --x tokens --y loss --law bnsl --holdout-last 3",
+                             "scalecalc fit runs.csv --method isoflop --bootstrap 1000 --seed 1",
+                             "scalecalc fit curves.csv --method envelope"))
 def fit(
     runs_file: Annotated[str, typer.Argument(metavar="FILE", help="Runs to fit: a CSV file, "
                                              "or - for standard input.")],
@@ -42,8 +55,9 @@ def fit(
                                              "resamples, 0 or more.")] = None,
     ci: Annotated[float | None, typer.Option(metavar="PERCENT", help="Interval width of the bootstrap, "
                                              "in percent (default 95).")] = None,
-    reference_flops: Annotated[str, typer.Option(metavar="LIST", help="Budgets at which to report N_opt, "
-                                                 "D_opt and loss.")] = "1e22,5.76e23",
+    reference_flops: Annotated[str, typer.Option("--reference-flops", "--target-flops", metavar="LIST",
+                                                 help="Budgets at which to report N_opt, D_opt and loss.")
+                               ] = "1e22,5.76e23",
     save: Annotated[str | None, typer.Option(metavar="FILE", help="Write the fit as a preset file "
                                              "(.toml).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Let --save replace an existing file.")] = False,
@@ -55,18 +69,28 @@ def fit(
     holdout_last: curve.HoldoutOption = None,
     at: curve.AtOption = None,
     direction: curve.DirectionOption = None,
+    method: MethodOption = Method.parametric,
+    degree: DegreeOption = None,
+    axis: AxisOption = None,
+    group_tolerance: ToleranceOption = None,
+    budgets: BudgetsOption = None,
+    flops_per_token: PerTokenOption = None,
+    grid_points: GridPointsOption = None,
+    smooth: SmoothOption = None,
 ) -> None:
     """Fit the Chinchilla law to your own runs (Huber on ln L, L-BFGS from a grid of starts), or with
     --x and --y a one-variable law of any metric (docs/curves.md)."""
     from scalecalc import fit as fitting
     from scalecalc import fitreport
 
+    others = {"--degree": degree, "--axis": axis, "--group-tolerance": group_tolerance, "--budgets": budgets,
+              "--flops-per-token": flops_per_token, "--grid-points": grid_points, "--smooth": smooth}
     if curve.wanted(x, y, law, {"--breaks": breaks, "--holdout-last": holdout_last, "--at": at,
                                 "--direction": direction}):
         chinchilla = {"--columns": columns, "--drop-highest-loss": drop_highest_loss,
                       "--min-tokens-per-param": min_tokens_per_param, "--delta": delta, "--grid": grid,
                       "--bootstrap": bootstrap, "--seed": seed, "--ci": ci,
-                      "--reference-flops": reference_flops}
+                      "--reference-flops": reference_flops, "--method": method.value, **others}
         curve.run(runs_file, x=x, y=y, law=law, breaks=breaks, holdout=holdout_last, at=at,
                   direction=direction, skip_bad_rows=skip_bad_rows, save=save, force=force, fmt=format,
                   chinchilla=chinchilla)
@@ -75,6 +99,21 @@ def fit(
     width = 95.0 if ci is None else ci
     if not 0 < width < 100:
         raise ScalecalcError(f"--ci: {width:g} is not a percentage between 0 and 100; use 90 or 95.")
+    if method is not Method.parametric:  # Approaches 2 and 1 live in cli/fit_methods.py
+        from scalecalc.cli import fit_methods
+
+        fit_methods.run(method, {
+            **others, "runs_file": runs_file, "--columns": _non_empty(columns, "--columns", "params=N"),
+            "--skip-bad-rows": skip_bad_rows, "--drop-highest-loss": drop_highest_loss,
+            "min_tokens_per_param": None if min_tokens_per_param is None else parse_quantity(
+                min_tokens_per_param, "--min-tokens-per-param"),
+            "--delta": delta, "--grid": grid, "--bootstrap": bootstrap, "--seed": seed, "--ci": width,
+            "--reference-flops": reference_flops, "--force": force, "--format": format,
+            "save_target": _save_target(save, runs_file, force)})
+        return
+    from scalecalc.cli.fit_methods import refuse_for_parametric
+
+    refuse_for_parametric(others)
     if bootstrap:
         fitting.check_bootstrap(bootstrap, seed)
     huber = parse_quantity(delta, "--delta")
@@ -107,7 +146,6 @@ def fit(
         fitreport.FitInterval(record.name, record.value, record.ci_low, record.ci_high) for record in records]
     write(shown, format, title=f"Fit of {len(data)} runs from {data.source}", transpose=False)
 
-
 def _check_pairs(*, bootstrap: int, seed: int | None, ci: float | None, save: str | None,
                  force: bool) -> None:
     """Options that only mean something beside another are refused alone, not silently ignored."""
@@ -117,12 +155,10 @@ def _check_pairs(*, bootstrap: int, seed: int | None, ci: float | None, save: st
     if force and save is None:
         raise ScalecalcError("--force goes with --save FILE; drop it or name the file to replace.")
 
-
 def _non_empty(text: str | None, option: str, example: str) -> str | None:
     if text is not None and not text.strip():
         raise ScalecalcError(f"{option}: the value is empty; give one, such as {option} {example}.")
     return text
-
 
 def _save_target(save: str | None, runs_file: str, force: bool) -> Any:
     """The preset file to write, checked before the slow part (scalecalc.outfiles: a .toml name in a
@@ -139,7 +175,6 @@ def _save_target(save: str | None, runs_file: str, force: bool) -> Any:
         raise ScalecalcError(f"--save: {save} is the runs file being fitted; choose another name.")
     return target
 
-
 def _status(message: str) -> Any:
     """A spinner on stderr while something slow runs, where stderr is a terminal."""
     import contextlib
@@ -148,7 +183,6 @@ def _status(message: str) -> Any:
 
     console = Console(stderr=True)
     return console.status(message) if console.is_terminal else contextlib.nullcontext()
-
 
 def _with_progress(total: int, work: Any) -> Any:
     """Run work(step) with a progress bar on stderr (a terminal only); step(k) advances it by k."""
