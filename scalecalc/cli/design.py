@@ -198,4 +198,20 @@ def _diagnostics(ladder: Any, target: float) -> list[str]:
 
 def _next_runs(path: str, law: Any, c0: float, target: float, noise: float, simulations: int, seed: int,
                degree: int, sizes: int, count: int, hardware: Any, format: OutputFormat) -> None:
-    raise ScalecalcError("--from-fit is not ready yet.")
+    """design --from-fit: the next runs to train, repairs first."""
+    from scalecalc import nextruns
+    from scalecalc.cli.app import load_runs
+
+    data = load_runs(path, None)
+    records, before = nextruns.suggest(data, law, c0, target, noise, degree, sizes, count, seed,
+                                       simulations)
+    shown = priced(records, hardware) if records else records
+    for reason, excluded in data.excluded.items():
+        typer.echo(f"note: excluded {excluded} run(s): {reason}.", err=True)
+    now = "cannot be fitted as they stand" if before is None else f"give an sd of {before:.3g} decades"
+    typer.echo(f"note: the {len(data)} runs {now} in log10 N* at {target:.3g} FLOPs (by simulation, noise "
+               f"{noise:g} nats).", err=True)
+    if not records:
+        typer.echo("note: nothing to add: no repair is needed and --next is 0.", err=True)
+        return
+    write(shown, format, title=f"Next runs after {data.source}", transpose=False)
