@@ -204,3 +204,73 @@ def test_cli_table_shows_both(run_inprocess) -> None:
     result = run_inprocess("design", "--target-flops", "1e23", "--min-flops", "1e18", "--simulations", "200")
     assert result.code == 0, result.stderr
     assert "Ladder" in result.stdout and "Precision" in result.stdout
+
+
+def _trained(profiles: list[tuple[float, float, int]], noise: float = 0.01, seed: int = 1):
+    """Runs on the rounded Chinchilla surface: (budget, offset of the sizes' centre from N* in
+    decades, count of sizes over ±0.6 decades), with N(0, noise²) on the loss."""
+    from scalecalc.runs import Runs
+
+    law, rng = chinchilla_rounded(), np.random.default_rng(seed)
+    params, tokens = [], []
+    for flops, shift, count in profiles:
+        centre = float(design.optimum(law, flops, 6.0)[0])
+        sizes = centre * 10 ** (np.linspace(-0.6, 0.6, count) + shift)
+        params += sizes.tolist()
+        tokens += (flops / (6 * sizes)).tolist()
+    n, d = np.array(params), np.array(tokens)
+    return Runs(n, d, law.loss(n, d) + noise * rng.standard_normal(n.size), "test")
+
+
+def test_from_fit_repairs_an_unbracketed_budget_and_adds_a_third(tmp_path) -> None:
+    """experiments.md §5: unbracketed -> 2 sizes past the edge on its minimum's side; fewer than 3
+    budgets -> a new one at 3-10× the top."""
+    from scalecalc import nextruns
+
+    runs = _trained([(1e18, 0.0, 6), (1e19, 0.8, 6)])  # the second budget's sizes all sit above N*
+    records, _ = nextruns.suggest(runs, chinchilla_rounded(), 6.0, 1e23, 0.01, 2, 7, 3, 0)
+    reasons = [record.reason for record in records]
+    assert reasons[:2] == ["repair: minimum not bracketed"] * 2
+    smallest = float(runs.params[6:].min())
+    assert all(record.budget == pytest.approx(1e19, rel=0.01) and record.params < smallest
+               for record in records[:2])
+    new = [record for record in records if record.reason == "repair: fewer than 3 budgets"]
+    assert len(new) == 7 and 3 <= new[0].budget / 1e19 <= 10
+    precision = [record for record in records if record.reason.startswith("precision")]
+    assert len(precision) == 3
+    spreads = [record.params_sd for record in records[len(records) - 3:]]
+    assert spreads == sorted(spreads, reverse=True)  # each run chosen shrinks the spread
+    assert all(record.flops == pytest.approx(record.budget, rel=1e-9) for record in records)
+
+
+def test_from_fit_widens_a_flat_budget_and_fills_a_thin_one() -> None:
+    from scalecalc import nextruns
+
+    # A budget sampled over ±0.1 decades at σ 0.01 cannot show its curvature; one of 2 sizes cannot be fitted.
+    runs = _trained([(1e18, 0.0, 7), (1e19, 0.0, 7), (1e20, 0.0, 2)])
+    law = chinchilla_rounded()
+    sizes = float(design.optimum(law, 1e18, 6.0)[0]) * 10 ** np.linspace(-0.1, 0.1, 7)
+    loss = law.loss(sizes, 1e18 / (6 * sizes)) + 0.01 * np.random.default_rng(2).standard_normal(7)
+    narrow = nextruns.Profile(18.0, np.log10(sizes).tolist(), loss.tolist())
+    repairs = nextruns._repairs(narrow, 2)
+    assert [reason for reason, _ in repairs] == ["repair: weak curvature, widened"] * 2
+    low, high = sorted(size for _, size in repairs)
+    assert high - low >= 2 * nextruns.REPAIR_WIDTH - 1e-9
+    records, before = nextruns.suggest(runs, law, 6.0, 1e23, 0.01, 2, 7, 0, 0)
+    assert before is None  # the 2-size budget cannot be fitted as it stands
+    assert [record.reason for record in records] == ["repair: too few sizes to fit this budget"] * 2
+
+
+def test_cli_from_fit(run_inprocess, tmp_path) -> None:
+    runs = _trained([(1e18, 0.0, 6), (1e19, 0.0, 6), (1e20, 0.0, 6)])
+    path = tmp_path / "runs.csv"
+    path.write_text("params,tokens,loss\n" + "".join(
+        f"{n!r},{d!r},{value!r}\n" for n, d, value in zip(runs.params.tolist(), runs.tokens.tolist(),
+                                                           runs.loss.tolist(), strict=True)))
+    result = run_inprocess("design", "--target-flops", "1e23", "--from-fit", str(path), "--preset",
+                           "chinchilla", "--next", "2", "--format", "json", "--gpu", "h100")
+    assert result.code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [row["step"] for row in rows] == [1, 2]
+    assert all(row["reason"].startswith("precision") and row["gpu_hours"] > 0 for row in rows)
+    assert "the 18 runs give an sd of" in result.stderr

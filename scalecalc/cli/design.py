@@ -75,6 +75,8 @@ def design(
                                           help="Simulate a few alternative ladders side by side.")] = False,
     from_fit: Annotated[str | None, _option("Runs already trained (CSV): suggest the next ones, repairs "
                                             "first.", "FILE", "Next runs")] = None,
+    columns: Annotated[str | None, _option("With --from-fit: map roles to headers, e.g. "
+                                           "params=n_params,loss=val_loss.", "LIST", "Next runs")] = None,
     next_runs: Annotated[int, typer.Option("--next", metavar="INTEGER", rich_help_panel="Next runs",
                                            help="How many runs --from-fit suggests beyond repairs.")] = 4,
     report: Annotated[Report | None, typer.Option(help="What to print: the run list, the precision, or "
@@ -104,6 +106,8 @@ def design(
     if chosen is Report.both and format is not OutputFormat.table:
         raise ScalecalcError(f"--format {format.value} holds one table; choose --report runs or --report "
                              "precision.")
+    if columns is not None and from_fit is None:
+        raise ScalecalcError("--columns goes with --from-fit FILE; drop it or name the runs file.")
     if from_fit is not None and compare:
         raise ScalecalcError("--compare goes with a new ladder, not --from-fit; drop one of them.")
     target = parse_quantity(target_flops, "--target-flops")
@@ -115,7 +119,7 @@ def design(
     half_width = parse_quantity(width, "--width")
     ladders.check_choices(sizes, half_width, replicates, degree, simulations)
     if from_fit is not None:
-        _next_runs(from_fit, law, c0, target, sigma, simulations, seed, degree, sizes, next_runs,
+        _next_runs(from_fit, columns, law, c0, target, sigma, simulations, seed, degree, sizes, next_runs,
                    hardware, format)
         return
     ladders.check_count(budgets)
@@ -196,13 +200,14 @@ def _diagnostics(ladder: Any, target: float) -> list[str]:
     return lines
 
 
-def _next_runs(path: str, law: Any, c0: float, target: float, noise: float, simulations: int, seed: int,
-               degree: int, sizes: int, count: int, hardware: Any, format: OutputFormat) -> None:
+def _next_runs(path: str, columns: str | None, law: Any, c0: float, target: float, noise: float,
+               simulations: int, seed: int, degree: int, sizes: int, count: int, hardware: Any,
+               format: OutputFormat) -> None:
     """design --from-fit: the next runs to train, repairs first."""
     from scalecalc import nextruns
     from scalecalc.cli.app import load_runs
 
-    data = load_runs(path, None)
+    data = load_runs(path, columns)
     records, before = nextruns.suggest(data, law, c0, target, noise, degree, sizes, count, seed,
                                        simulations)
     shown = priced(records, hardware) if records else records
