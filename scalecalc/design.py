@@ -93,13 +93,13 @@ class Precision:
     prior_params: Value = record_field("count", "the prior law's N* at the target (the simulated truth)")
     params_q05: Value = record_field("count", "5th percentile of the predicted N* over the simulations")
     params_q95: Value = record_field("count", "95th percentile of the predicted N*")
-    params_sd: Value = record_field("number", "sd of the predicted log10 N*, decades")
-    params_bias: Value = record_field("number", "mean error of the predicted log10 N*, decades")
+    params_sd: Value = record_field("loss", "sd of the predicted log10 N*, decades")
+    params_bias: Value = record_field("loss", "mean error of the predicted log10 N*, decades")
     prior_tokens: Value = record_field("count", "the prior law's D* at the target")
     tokens_q05: Value = record_field("count", "5th percentile of the predicted D*")
     tokens_q95: Value = record_field("count", "95th percentile of the predicted D*")
-    tokens_sd: Value = record_field("number", "sd of the predicted log10 D*, decades (equal to N*'s)")
-    tokens_bias: Value = record_field("number", "mean error of the predicted log10 D*, decades")
+    tokens_sd: Value = record_field("loss", "sd of the predicted log10 D*, decades (equal to N*'s)")
+    tokens_bias: Value = record_field("loss", "mean error of the predicted log10 D*, decades")
     no_minimum_share: Value = record_field("ratio", "share of simulations where some budget's profile "
                                            "had no minimum (left out of the figures above)")
     unbracketed_share: Value = record_field("ratio", "share of simulations where some budget's minimum "

@@ -40,7 +40,7 @@ class NextRun:
     params: Value = record_field("count", "model size N, parameters")
     tokens: Value = record_field("count", "training tokens D = C / (6·N)")
     flops: Value = record_field("flops", "training compute 6·N·D, FLOPs")
-    params_sd: Value = record_field("number", "simulated sd of log10 N* at the target once this run and "
+    params_sd: Value = record_field("loss", "simulated sd of log10 N* at the target once this run and "
                                     "those above are trained, decades")
 
 
