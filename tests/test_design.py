@@ -273,4 +273,4 @@ def test_cli_from_fit(run_inprocess, tmp_path) -> None:
     rows = json.loads(result.stdout)
     assert [row["step"] for row in rows] == [1, 2]
     assert all(row["reason"].startswith("precision") and row["gpu_hours"] > 0 for row in rows)
-    assert "the 18 runs give an sd of" in result.stderr
+    assert "the 18 runs predict log10 N* at 1e+23 FLOPs with an sd of" in result.stderr

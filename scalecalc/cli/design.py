@@ -141,7 +141,10 @@ def design(
         if experiment is not None and each.cost > experiment * (1 + 1e-9):
             warnings.append(f"design {name} costs {each.cost / experiment:.2f}× the experiment budget.")
     warnings += _diagnostics(ladder, target)
-    plan_records = priced([ladders.runs(law, ladder, c0)], hardware)
+    planned = ladders.runs(law, ladder, c0)
+    outside = law_preset.range_warning(params=planned.params, tokens=planned.tokens, flops=planned.flops)
+    warnings += [] if outside is None else [outside.removeprefix("warning: ")]
+    plan_records = priced([planned], hardware)
     for line in warnings:
         typer.echo(f"warning: {line}", err=True)
     title = f"{ladder.runs} runs, {ladder.cost:.3g} FLOPs in all; prior {law_preset.name}"
@@ -213,9 +216,12 @@ def _next_runs(path: str, columns: str | None, law: Any, c0: float, target: floa
     shown = priced(records, hardware) if records else records
     for reason, excluded in data.excluded.items():
         typer.echo(f"note: excluded {excluded} run(s): {reason}.", err=True)
-    now = "cannot be fitted as they stand" if before is None else f"give an sd of {before:.3g} decades"
-    typer.echo(f"note: the {len(data)} runs {now} in log10 N* at {target:.3g} FLOPs (by simulation, noise "
-               f"{noise:g} nats).", err=True)
+    if before is None:
+        typer.echo(f"note: as they stand, the {len(data)} runs cannot predict N* at {target:.3g} FLOPs: some "
+                   "budget has too few sizes, or no minimum among them.", err=True)
+    else:
+        typer.echo(f"note: as they stand, the {len(data)} runs predict log10 N* at {target:.3g} FLOPs with "
+                   f"an sd of {before:.3g} decades (by simulation, noise {noise:g} nats).", err=True)
     if not records:
         typer.echo("note: nothing to add: no repair is needed and --next is 0.", err=True)
         return
