@@ -10,7 +10,6 @@ from scalecalc.cli.app import (
     AcceleratorsOption,
     FormatOption,
     GpuOption,
-    GpusOption,
     MfuOption,
     OutputFormat,
     PrecisionOption,
@@ -55,7 +54,7 @@ def design(
         "--preset", "-p", metavar="NAME", rich_help_panel="Question",
         help="Prior law, the simulated truth: a built-in name or a .toml fit "
              f"(default {preset_files.DEFAULT_PRESET}).")] = None,
-    noise: Annotated[str, _option("Loss sd between seeds, nats (experiments.md §6 uses 0.005-0.02).",
+    noise: Annotated[str, _option("Loss sd between seeds, nats; 0.005-0.02 is typical (docs/design.md).",
                                   "NUMBER", "Question")] = "0.01",
     min_flops: Annotated[str | None, _option("Smallest budget of the ladder (default: 2 decades below "
                                              "--max-flops, or from the experiment budget).", "FLOPS")] = None,
@@ -83,7 +82,9 @@ def design(
                                                   "both (default: both in a table, runs in CSV/JSON).")
                       ] = None,
     gpu: GpuOption = None,
-    gpus: GpusOption = None,
+    gpus: Annotated[str | None, typer.Option("--gpus", metavar="INTEGER", rich_help_panel="Hardware",
+                                             help="Accelerators running at once, e.g. 2048: adds days.")
+                    ] = None,
     mfu: MfuOption = None,
     price: PriceOption = None,
     accelerators: AcceleratorsOption = None,
