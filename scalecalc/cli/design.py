@@ -200,7 +200,8 @@ def _diagnostics(ladder: Any, target: float) -> list[str]:
     low, high = (math.log10(float(value)) for value in (ladder.budgets.min(), ladder.budgets.max()))
     if math.log10(target) - high > 2 * (high - low):
         lines.append(f"the target {target:.3g} lies more than twice the ladder's span of "
-                     f"{high - low:.2g} decades past its top budget; the prediction leans on the prior.")
+                     f"{high - low:.2g} decades past its top budget; an error in the fitted exponent "
+                     "grows with that distance.")
     return lines
 
 
