@@ -1,0 +1,230 @@
+"""`scalecalc design`: lay out an isoFLOP ladder, price it, and simulate how precise it is."""
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from scalecalc import presets as preset_files
+from scalecalc.cli.app import (
+    AcceleratorsOption,
+    FormatOption,
+    GpuOption,
+    MfuOption,
+    OutputFormat,
+    PrecisionOption,
+    PriceOption,
+    app,
+    examples,
+    priced,
+    training_hardware,
+    write,
+)
+from scalecalc.errors import ScalecalcError
+from scalecalc.quantities import parse_quantity
+
+MAX_SEED = 2**63 - 1
+
+
+class Report(StrEnum):
+    runs = "runs"
+    precision = "precision"
+    both = "both"
+
+
+def _option(help: str, metavar: str, panel: str = "Ladder") -> Any:
+    return typer.Option(metavar=metavar, help=help, rich_help_panel=panel)
+
+
+@app.command(epilog=examples(
+    "scalecalc design --target-flops 1e23 --min-flops 1e18 --max-flops 1e20",
+    "scalecalc design --target-flops 1e24 --budget 2e21 --compare",
+    "scalecalc design --target-flops 1e24 --gpu h100 --price 2.5 --dollars 50000 --format csv",
+    "scalecalc design --target-flops 1e24 --from-fit runs.csv"))
+def design(
+    target_flops: Annotated[str | None, _option("Budget the ladder's law will be used at, e.g. 1e24.",
+                                                "FLOPS", "Question")] = None,
+    budget: Annotated[str | None, _option("Experiment budget in FLOPs: the ladder must fit in it.",
+                                          "FLOPS", "Question")] = None,
+    gpu_hours: Annotated[str | None, _option("Experiment budget in accelerator-hours of --gpu.",
+                                             "NUMBER", "Question")] = None,
+    dollars: Annotated[str | None, _option("Experiment budget in dollars at --price per hour of --gpu.",
+                                           "NUMBER", "Question")] = None,
+    preset: Annotated[str | None, typer.Option(
+        "--preset", "-p", metavar="NAME", rich_help_panel="Question",
+        help="Prior law, the simulated truth: a built-in name or a .toml fit "
+             f"(default {preset_files.DEFAULT_PRESET}).")] = None,
+    noise: Annotated[str, _option("Loss sd between seeds, nats; 0.005-0.02 is typical (docs/design.md).",
+                                  "NUMBER", "Question")] = "0.01",
+    min_flops: Annotated[str | None, _option("Smallest budget of the ladder (default: 2 decades below "
+                                             "--max-flops, or from the experiment budget).", "FLOPS")] = None,
+    max_flops: Annotated[str | None, _option("Largest budget of the ladder (default: 2 decades above "
+                                             "--min-flops, or what the experiment budget buys).",
+                                             "FLOPS")] = None,
+    budgets: Annotated[int, _option("Budgets, log-spaced from --min-flops to --max-flops.",
+                                    "INTEGER")] = 5,
+    sizes: Annotated[int, _option("Model sizes per budget, evenly spaced in log N.", "INTEGER")] = 7,
+    width: Annotated[str, _option("Decades either side of the prior's N* the sizes span.",
+                                  "NUMBER")] = "0.75",
+    replicates: Annotated[int, _option("Seeds per run.", "INTEGER")] = 1,
+    degree: Annotated[int, _option("Polynomial fitted to each budget's losses: 2 or 3.", "INTEGER")] = 2,
+    simulations: Annotated[int, _option("Simulated experiments.", "INTEGER", "Simulation")] = 1000,
+    seed: Annotated[int, _option("Seed of the simulation, 0 or more.", "INTEGER", "Simulation")] = 0,
+    compare: Annotated[bool, typer.Option("--compare", rich_help_panel="Simulation",
+                                          help="Simulate a few alternative ladders side by side.")] = False,
+    from_fit: Annotated[str | None, _option("Runs already trained (CSV): suggest the next ones, repairs "
+                                            "first.", "FILE", "Next runs")] = None,
+    columns: Annotated[str | None, _option("With --from-fit: map roles to headers, e.g. "
+                                           "params=n_params,loss=val_loss.", "LIST", "Next runs")] = None,
+    next_runs: Annotated[int, typer.Option("--next", metavar="INTEGER", rich_help_panel="Next runs",
+                                           help="How many runs --from-fit suggests beyond repairs.")] = 4,
+    report: Annotated[Report | None, typer.Option(help="What to print: the run list, the precision, or "
+                                                  "both (default: both in a table, runs in CSV/JSON).")
+                      ] = None,
+    gpu: GpuOption = None,
+    gpus: Annotated[str | None, typer.Option("--gpus", metavar="INTEGER", rich_help_panel="Hardware",
+                                             help="Accelerators running at once, e.g. 2048: adds days.")
+                    ] = None,
+    mfu: MfuOption = None,
+    price: PriceOption = None,
+    accelerators: AcceleratorsOption = None,
+    precision: PrecisionOption = None,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """Lay out an isoFLOP ladder (Approach 2) and simulate how precisely it predicts N* and D*.
+
+    The prior law is the simulated truth: every run's loss gets N(0, noise²), each budget's profile
+    is refitted, and a power law through the minima predicts N* at --target-flops. Reported: bias,
+    sd and 5-95% range of the prediction, and how often a budget had no bracketed minimum.
+    """
+    from scalecalc import design as ladders
+
+    if target_flops is None:
+        raise ScalecalcError("give --target-flops, the budget the fitted law will be used at (e.g. 1e24).")
+    if not 0 <= seed <= MAX_SEED:
+        raise ScalecalcError(f"--seed: {seed} is outside 0 to {MAX_SEED}.")
+    chosen = report or (Report.both if format is OutputFormat.table else Report.runs)
+    if chosen is Report.both and format is not OutputFormat.table:
+        raise ScalecalcError(f"--format {format.value} holds one table; choose --report runs or --report "
+                             "precision.")
+    if columns is not None and from_fit is None:
+        raise ScalecalcError("--columns goes with --from-fit FILE; drop it or name the runs file.")
+    if from_fit is not None and compare:
+        raise ScalecalcError("--compare goes with a new ladder, not --from-fit; drop one of them.")
+    target = parse_quantity(target_flops, "--target-flops")
+    hardware = training_hardware(gpu, gpus, mfu, price, accelerators, precision)
+    experiment = _experiment_budget(budget, gpu_hours, dollars, hardware)
+    sigma = ladders.check_noise(parse_quantity(noise, "--noise", allow_zero=True))
+    law_preset = preset_files.load(preset or preset_files.DEFAULT_PRESET)
+    law, c0 = ladders.prior_law(law_preset), law_preset.flops_per_param_token
+    half_width = parse_quantity(width, "--width")
+    ladders.check_choices(sizes, half_width, replicates, degree, simulations)
+    if from_fit is not None:
+        _next_runs(from_fit, columns, law, c0, target, sigma, simulations, seed, degree, sizes, next_runs,
+                   hardware, format)
+        return
+    ladders.check_count(budgets)
+    low = None if min_flops is None else parse_quantity(min_flops, "--min-flops")
+    high = None if max_flops is None else parse_quantity(max_flops, "--max-flops")
+    ladder = ladders.Ladder(ladders.budgets_for(budgets, low, high, experiment, sizes * replicates), sizes,
+                            half_width, replicates, degree)
+    ladders.check_ladder(ladder, simulations)
+    if experiment is not None and ladder.cost > experiment * (1 + 1e-9):
+        raise ScalecalcError(f"the ladder costs {ladder.cost:.3g} FLOPs, more than the experiment budget of "
+                             f"{experiment:.3g}; lower --max-flops, --sizes or --replicates, or raise the "
+                             "budget.")
+    designs = ladders.variations(ladder) if compare else [("base", ladder)]
+    results, warnings = [], []
+    for name, each in designs:
+        record, notes = ladders.precision(law, each, c0, target, sigma, simulations, seed, experiment, name)
+        results.append(_priced_total(record, hardware))
+        warnings += notes
+        if experiment is not None and each.cost > experiment * (1 + 1e-9):
+            warnings.append(f"design {name} costs {each.cost / experiment:.2f}× the experiment budget.")
+    warnings += _diagnostics(ladder, target)
+    planned = ladders.runs(law, ladder, c0)
+    outside = law_preset.range_warning(params=planned.params, tokens=planned.tokens, flops=planned.flops)
+    warnings += [] if outside is None else [outside.removeprefix("warning: ")]
+    plan_records = priced([planned], hardware)
+    for line in warnings:
+        typer.echo(f"warning: {line}", err=True)
+    title = f"{ladder.runs} runs, {ladder.cost:.3g} FLOPs in all; prior {law_preset.name}"
+    if chosen is not Report.precision:
+        write(plan_records, format, title=f"Ladder: {title}", transpose=False)
+    if chosen is not Report.runs:
+        write(results, format, title=f"Precision at {target:.3g} FLOPs ({simulations} simulated "
+              f"experiments, noise {sigma:g} nats)", transpose=True)
+
+
+def _experiment_budget(budget: str | None, gpu_hours: str | None, dollars: str | None,
+                       hardware: Any) -> float | None:
+    """The experiment budget in FLOPs from at most one of --budget, --gpu-hours and --dollars."""
+    given = {name: value for name, value in (("--budget", budget), ("--gpu-hours", gpu_hours),
+                                             ("--dollars", dollars)) if value is not None}
+    if len(given) > 1:
+        raise ScalecalcError(f"give one experiment budget, not {' and '.join(given)} together.")
+    if not given:
+        return None
+    (name, text), = given.items()
+    value = parse_quantity(text, name)
+    if name == "--budget":
+        return value
+    if hardware is None:
+        raise ScalecalcError(f"{name} needs --gpu (and --mfu; --price for dollars) to turn it into FLOPs.")
+    if name == "--dollars":
+        return float(hardware.flops_for_dollars(value))
+    flops = value * 3600 * hardware.effective_flops
+    if flops > 1e300:
+        raise ScalecalcError("--gpu-hours: the budget buys more FLOPs than scalecalc handles (1e300); "
+                             "give fewer hours.")
+    return flops
+
+
+def _priced_total(record: Any, hardware: Any) -> Any:
+    """A precision record with the hours, days and dollars of the whole ladder, where --gpu is given."""
+    if hardware is None:
+        return record
+    from scalecalc.hardware import cost_fields
+    from scalecalc.records import extend
+
+    return extend(record, cost_fields(hardware, record.cost_flops))
+
+
+def _diagnostics(ladder: Any, target: float) -> list[str]:
+    """experiments.md §8: too few budgets, or a target far past the ladder."""
+    import math
+
+    lines = []
+    if ladder.budgets.size < 3:
+        lines.append("fewer than 3 budgets cannot show whether N* follows a power law; 5 is usual.")
+    low, high = (math.log10(float(value)) for value in (ladder.budgets.min(), ladder.budgets.max()))
+    if math.log10(target) - high > 2 * (high - low):
+        lines.append(f"the target {target:.3g} lies more than twice the ladder's span of "
+                     f"{high - low:.2g} decades past its top budget; an error in the fitted exponent "
+                     "grows with that distance.")
+    return lines
+
+
+def _next_runs(path: str, columns: str | None, law: Any, c0: float, target: float, noise: float,
+               simulations: int, seed: int, degree: int, sizes: int, count: int, hardware: Any,
+               format: OutputFormat) -> None:
+    """design --from-fit: the next runs to train, repairs first."""
+    from scalecalc import nextruns
+    from scalecalc.cli.app import load_runs
+
+    data = load_runs(path, columns)
+    records, before = nextruns.suggest(data, law, c0, target, noise, degree, sizes, count, seed,
+                                       simulations)
+    shown = priced(records, hardware) if records else records
+    for reason, excluded in data.excluded.items():
+        typer.echo(f"note: excluded {excluded} run(s): {reason}.", err=True)
+    if before is None:
+        typer.echo(f"note: as they stand, the {len(data)} runs cannot predict N* at {target:.3g} FLOPs: some "
+                   "budget has too few sizes, or no minimum among them.", err=True)
+    else:
+        typer.echo(f"note: as they stand, the {len(data)} runs predict log10 N* at {target:.3g} FLOPs with "
+                   f"an sd of {before:.3g} decades (by simulation, noise {noise:g} nats).", err=True)
+    if not records:
+        typer.echo("note: nothing to add: no repair is needed and --next is 0.", err=True)
+        return
+    write(shown, format, title=f"Next runs after {data.source}", transpose=False)
