@@ -249,7 +249,8 @@ def from_mapping(data: dict[str, Any], path: Path) -> Preset:
     source = top.table("source")
     source.only(_SOURCE_KEYS)
     source.text("url", required=False)  # not used here, but `presets show` prints it
-    c0 = top.number("flops_per_param_token", required=False, high=MAX_FLOPS_PER_PARAM_TOKEN) or 6.0
+    given_c0 = top.number("flops_per_param_token", required=False, high=MAX_FLOPS_PER_PARAM_TOKEN)
+    c0 = given_c0 or 6.0
     domain = top.text("domain", required=False) or "language"
     if domain not in DOMAINS:
         raise top.fail("domain", f"must be one of {', '.join(DOMAINS)}, not {describe(domain)}")
@@ -267,6 +268,11 @@ def from_mapping(data: dict[str, Any], path: Path) -> Preset:
     if (convention == PER_TOKEN) != (declared == PER_TOKEN):  # C = M·D needs a rule of M, and back
         raise top.fail("params_convention", f"must be {PER_TOKEN!r} exactly when the [allocation] form is "
                        "'flops-per-token-power-law'")
+    if convention == PER_TOKEN:  # C = M·D: M already counts a token's FLOPs
+        if given_c0 not in (None, 1):
+            raise top.fail("flops_per_param_token",
+                           f"must be 1 (or left out) for {PER_TOKEN}, whose C is M·D")
+        c0 = 1.0
     if hasattr(rule, "as_params_rule"):  # a rule for D (Llama 3): solved as the N rule it implies
         if rule.exponent >= 1:
             raise top.fail("allocation", f"is a token rule D = k·C^a with a = {rule.exponent:g}; a must be "
