@@ -51,12 +51,12 @@ def convert(
                                  "such as --d-model 4096 --seq-len 4096.")
         width, context = (_whole(shape[name], name, conversions.MAX_WIDTH) for name in shape)
         record = conversions.non_embedding_from_scale(values, width, context)
-        title = "DeepSeek LLM's M as parameters (Eq. 2)"
+        title = "DeepSeek LLM Eq. 2: M as parameters"
     else:
         record = (conversions.total_from_non_embedding(values) if option == "--non-embedding"
                   else conversions.non_embedding_from_total(values))
         warnings = [line for line in [conversions.fit_warning(record)] if line]
-        title = "Non-embedding and total parameters (Pearce & Song 2024, Eq. 11)"
+        title = "Pearce & Song 2024, Eq. 11"
     for line in warnings:
         typer.echo(line, err=True)
     write([record], format, title=title, transpose=True)
