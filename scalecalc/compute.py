@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scalecalc.errors import ScalecalcError
-from scalecalc.presets import MAX_FLOPS_PER_PARAM_TOKEN, PER_TOKEN, Preset
+from scalecalc.presets import MAX_FLOPS_PER_PARAM_TOKEN, Preset, require_params
 from scalecalc.quantities import parse_quantity
 from scalecalc.records import Value, extend, record_field
 from scalecalc.solve import GOPHER_FLOPS
@@ -123,10 +123,8 @@ class Counting:
 def _takes_params(preset: Preset) -> None:
     """Refuse --model and --flops-per-token for a preset whose size is M, FLOPs per token (DeepSeek
     LLM): its budget C = M·D already counts the FLOPs of a token, and it takes no parameter count."""
-    if preset.params_convention == PER_TOKEN:
-        raise ScalecalcError(f"preset {preset.name} sizes models by M, FLOPs per token (C = M·D), so --model "
-                             "and --flops-per-token do not apply; ask it with --flops or --tokens (scalecalc "
-                             "model NAME shows a model's M as flops_deepseek_m).")
+    require_params(preset, "--model and --flops-per-token do not apply; ask it with --flops or --tokens "
+                   "(scalecalc model NAME shows a model's M as flops_deepseek_m)")
 
 
 def _times(value: Any, scale: float) -> Any:

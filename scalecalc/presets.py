@@ -149,6 +149,14 @@ def require(preset: Preset, question: str, why: str) -> None:
                          f"{able(question, preset.domain)}.")
 
 
+def require_params(preset: Preset, instead: str) -> None:
+    """Refuse a question that needs a parameter count N of a preset that sizes models by M, FLOPs per
+    token (DeepSeek LLM); `instead` says what to do, as the end of the sentence."""
+    if preset.params_convention == PER_TOKEN:
+        raise ScalecalcError(f"preset {preset.name} sizes a model by M, its FLOPs per token (C = M·D), not "
+                             f"by a parameter count N, so {instead}.")
+
+
 def able(question: str, domain: str = "language", limit: int = 4) -> str:
     """"use a preset that can, such as a, b, c" (those of `domain` first; the first few, and how many
     more), for a refusal."""

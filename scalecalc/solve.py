@@ -17,7 +17,7 @@ import numpy as np
 from scalecalc import optimize
 from scalecalc.errors import ScalecalcError
 from scalecalc.laws import VARIABLES, Law, single_question
-from scalecalc.presets import PER_TOKEN, Preset, able, require
+from scalecalc.presets import PER_TOKEN, Preset, able, require, require_params
 from scalecalc.quantities import LARGEST, check_numbers, show
 from scalecalc.records import Allocation, PerTokenAllocation, RunReport, SingleLoss
 
@@ -119,10 +119,8 @@ def answer(preset: Preset, key: str, value: Numbers, subject: str | None = None
     value = np.asarray(value, dtype=float)
     c0 = preset.flops_per_param_token
     if key == "params" and preset.params_convention == PER_TOKEN:
-        raise ScalecalcError(
-            f"preset {preset.name} sizes a model by M, its FLOPs per token (C = M·D), not by a "
-            f"parameter count N, so it cannot take a model size; ask it with --flops or --tokens, or "
-            f"{able('optimal')}.")
+        require_params(preset, "it cannot take a model size; ask it with --flops or --tokens, or "
+                       + able("optimal"))
     if key == "flops":
         budget = value
         n, d = allocate(preset, budget)
