@@ -125,3 +125,18 @@ def test_m_form_alone_sets_its_convention_and_c_equals_m_d(tmp_path: Path) -> No
                     'exponent = 0.5243\n')
     run = scalecalc.optimal(flops=1e20, preset=str(path))
     assert run.flops == pytest.approx(run.m_flops_per_token * run.tokens, rel=1e-12)
+
+
+def test_frontier_plot_refuses_the_m_preset(run_inprocess, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "frontier.svg"
+    refused(run_inprocess("plot", "frontier", "-p", "deepseek-llm", "--out", str(out)), "no N to draw")
+    assert not out.exists()
+
+
+def test_check_plan_refuses_the_m_preset(run_inprocess, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_text('preset = "deepseek-llm"\n[[run]]\nname = "a"\nparams = 7e9\ntokens = 2e12\n'
+                    '[limits]\nmax_flops = 1e24\n')
+    refused(run_inprocess("check", str(plan)), "key preset is not usable",
+            "cannot check a run given by its params")
