@@ -88,7 +88,7 @@ def optimal(
     params: Numbers | None = None,
     tokens: Numbers | None = None,
     loss: Numbers | None = None,
-) -> Allocation:
+) -> Allocation | PerTokenAllocation:
     """The compute-optimal run fixed by exactly one of a budget, a size, a token count or a loss.
 
     The given quantity comes back exactly as given; the others are checked to answer the question
@@ -207,7 +207,8 @@ def _allocation_record(preset: Preset, n: Numbers, d: Numbers, budget: Numbers
 
 
 @quiet
-def table(preset: Preset, *, params: Numbers | None = None, flops: Numbers | None = None) -> Allocation:
+def table(preset: Preset, *, params: Numbers | None = None, flops: Numbers | None = None
+          ) -> Allocation | PerTokenAllocation:
     """Chinchilla-style rows: by model size (default: Table 3's nine sizes) or by budget."""
     if params is not None and flops is not None:
         raise ScalecalcError("give the table's rows as --params or as --flops, not both.")
