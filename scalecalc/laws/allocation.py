@@ -50,25 +50,14 @@ class PowerAllocation(LawForm):
 
 
 @dataclass(frozen=True)
-class TokenAllocation(LawForm):
+class TokenAllocation(PowerAllocation):
     """D_opt = coefficient · (C / flops_unit)^exponent: a rule for the tokens (Llama 3 §3.2.1).
 
-    Kept as the paper writes it, and turned into the equivalent N_opt rule for the solver by
-    `as_params_rule`: N = C/(c0·D) = u/(c0·k) · (C/u)^(1 − a), so D = C/(c0·N) gives k·(C/u)^a back.
+    Kept as the paper writes it (value(C) is D); presets.py hands the solver the equivalent N_opt
+    rule, `as_params_rule`: N = C/(c0·D) = u/(c0·k) · (C/u)^(1 − a), so D = C/(c0·N) gives k·(C/u)^a.
     """
 
-    coefficient: float
-    exponent: float
-    flops_unit: float = 1.0
-
     form: ClassVar[str] = "tokens-power-law"
-    kind: ClassVar[str] = "rule"
-    parameters: ClassVar[tuple[str, ...]] = ("coefficient", "exponent")
-    optional: ClassVar[dict[str, float]] = {"flops_unit": 1.0}
-    questions: ClassVar[tuple[str, ...]] = ("optimal",)
-
-    def tokens(self, flops: ArrayLike) -> np.ndarray:
-        return np.exp(np.log(self.coefficient) + self.exponent * np.log(np.divide(flops, self.flops_unit)))
 
     def as_params_rule(self, c0: float) -> PowerAllocation:
         if self.exponent >= 1:  # N would shrink as C grows: not an allocation anyone can plan with
