@@ -197,3 +197,19 @@ def test_convert_m_to_parameters(run_inprocess) -> None:
     assert row["non_embedding_params"] == pytest.approx(4.2279e10 / (6 + 1), rel=1e-12)
     assert row["layers"] == pytest.approx(30, rel=1e-4)  # DeepSeek 7B
     assert np.isclose(row["six_n1_over_m"], 6 / 7, rtol=1e-12)
+
+
+def test_kaplan_answer_as_a_total() -> None:
+    """Kaplan's 4.68B at 1e21 FLOPs (Hoffmann et al. App. D.4) counts non-embedding parameters; Eq. 11
+    adds ω·N^(1/3) = 47,491 × 1673.7 ≈ 7.95e7 for a total of about 4.76B."""
+    n = scalecalc.optimal(flops=1e21, preset="kaplan").params
+    assert n == pytest.approx(4.683e9, rel=1e-3)
+    total = conversions.total_from_non_embedding(n).total_params
+    assert total == pytest.approx(n + OMEGA * n ** (1 / 3), rel=1e-12)
+    assert total == pytest.approx(4.7625e9, rel=1e-3)
+
+
+@given(st.floats(min_value=1e10, max_value=1e30))
+def test_deepseek_c_is_m_times_d(flops: float) -> None:
+    run = scalecalc.optimal(flops=flops, preset="deepseek-llm")
+    assert run.m_flops_per_token * run.tokens == pytest.approx(flops, rel=1e-12)
