@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from scalecalc.errors import ScalecalcError
     from scalecalc.presets import DEFAULT_PRESET, Preset, builtin_names
     from scalecalc.presets import load as load_preset
-    from scalecalc.records import Allocation, PresetInfo, RunReport
+    from scalecalc.records import Allocation, PerTokenAllocation, PresetInfo, RunReport
 
     PresetLike = str | os.PathLike[str] | Preset
 
@@ -94,9 +94,10 @@ def optimal(
     tokens: solve.Numbers | None = None,
     loss: solve.Numbers | None = None,
     preset: PresetLike | None = None,
-) -> Allocation:
+) -> Allocation | PerTokenAllocation:
     """The compute-optimal run fixed by exactly one of flops, params, tokens or a target loss
-    (preset None: the default preset)."""
+    (preset None: the default preset). A preset that sizes models by FLOPs per token (deepseek-llm)
+    answers with a PerTokenAllocation, whose m_flops_per_token stands where params would."""
     from scalecalc import solve
 
     return solve.optimal(_load(preset), flops=flops, params=params, tokens=tokens, loss=loss)
@@ -124,7 +125,7 @@ def tokens(
 def table(
     *, params: solve.Numbers | None = None, flops: solve.Numbers | None = None,
     preset: PresetLike | None = None,
-) -> Allocation:
+) -> Allocation | PerTokenAllocation:
     """Rows by model size (default: Chinchilla Table 3's nine sizes) or by budget."""
     from scalecalc import solve
 

@@ -444,7 +444,9 @@ class _PlanReader:
                 relative = self.relative(spec)
                 if relative.exists() or spec.endswith(".toml") or "/" in spec:
                     spec = str(relative)
-            return preset_files.load(spec)
+            found = preset_files.load(spec)
+            preset_files.require_params(found, "it cannot check a run given by its params")
+            return found
         except ScalecalcError as error:
             raise source.fail("preset", f"is not usable: {error}") from None
         except OSError as error:  # a name too long for a path, say

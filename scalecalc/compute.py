@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scalecalc.errors import ScalecalcError
-from scalecalc.presets import MAX_FLOPS_PER_PARAM_TOKEN, Preset
+from scalecalc.presets import MAX_FLOPS_PER_PARAM_TOKEN, Preset, require_params
 from scalecalc.quantities import parse_quantity
 from scalecalc.records import Value, extend, record_field
 from scalecalc.solve import GOPHER_FLOPS
@@ -82,10 +82,12 @@ class Counting:
     def params(self, preset: Preset) -> float:
         """The model's N as this preset's law counts it (see scalecalc.models.sizing)."""
         assert self.model is not None
+        _takes_params(preset)
         return self.model.law_params(preset.params_convention)
 
     def per_param(self, preset: Preset) -> Any:
         """Counted FLOPs per token per law parameter: flops / (N·D) of the answers."""
+        _takes_params(preset)
         if self.model is None:
             return LAW_FLOPS_PER_PARAM if self.per_token is None else self.per_token
         spec = LAW_FLOPS_PER_PARAM if self.per_token is None else self.per_token
@@ -116,6 +118,13 @@ class Counting:
         return extend(replace(record, **changes),
                       CountingFields(model="" if self.model is None else self.model.name,
                                      flops_per_param_token=shown))
+
+
+def _takes_params(preset: Preset) -> None:
+    """Refuse --model and --flops-per-token for a preset whose size is M, FLOPs per token (DeepSeek
+    LLM): its budget C = M·D already counts the FLOPs of a token, and it takes no parameter count."""
+    require_params(preset, "--model and --flops-per-token do not apply; ask it with --flops or --tokens "
+                   "(scalecalc model NAME shows a model's M as flops_deepseek_m)")
 
 
 def _times(value: Any, scale: float) -> Any:

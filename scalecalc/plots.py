@@ -21,7 +21,7 @@ import numpy as np
 from scalecalc import outfiles, solve
 from scalecalc.errors import ScalecalcError
 from scalecalc.fit import Fit
-from scalecalc.presets import Preset
+from scalecalc.presets import Preset, require_params
 from scalecalc.runs import Runs
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
@@ -199,6 +199,8 @@ def frontier(presets: list[Preset], budgets: np.ndarray) -> Any:
     from matplotlib.lines import Line2D
 
     check_presets(presets)
+    for preset in presets:  # the left panel's axis is parameters
+        require_params(preset, "its optimum has no N to draw; optimal --flops with it gives its M")
     figure = _figure(WIDE)
     by_params, by_tokens = figure.subplots(1, 2)
     colors = colormaps["tab10"](np.arange(len(presets)) % 10)

@@ -29,7 +29,10 @@ DOMAINS = ("language", "image", "video", "math", "multimodal", "vision classific
 MAX_FLOPS_PER_PARAM_TOKEN = 1000.0  # 6 for training, 2 for inference; more is a typo
 # Which parameter count a law was fitted on: every parameter (Chinchilla), or all but the embeddings
 # (Kaplan et al. 2020 §2.1). A model given by name or config.json is measured the same way.
-PARAMS_CONVENTIONS = ("total", "non-embedding")
+# "flops-per-token": the law's size is not a parameter count but M, FLOPs per token (DeepSeek LLM
+# Eq. 2), with C = M·D; such a preset answers in M and takes no N (solve.answer refuses one).
+PARAMS_CONVENTIONS = ("total", "non-embedding", "flops-per-token")
+PER_TOKEN = "flops-per-token"
 # [laws.NAME] power rules of the budget fill these fields of an optimal answer; the question they answer.
 RULE_FIELDS = {"batch_size": "batch", "min_steps": "batch"}
 
@@ -146,6 +149,14 @@ def require(preset: Preset, question: str, why: str) -> None:
                          f"{able(question, preset.domain)}.")
 
 
+def require_params(preset: Preset, instead: str) -> None:
+    """Refuse a question that needs a parameter count N of a preset that sizes models by M, FLOPs per
+    token (DeepSeek LLM); `instead` says what to do, as the end of the sentence."""
+    if preset.params_convention == PER_TOKEN:
+        raise ScalecalcError(f"preset {preset.name} sizes a model by M, its FLOPs per token (C = M·D), not "
+                             f"by a parameter count N, so {instead}.")
+
+
 def able(question: str, domain: str = "language", limit: int = 4) -> str:
     """"use a preset that can, such as a, b, c" (those of `domain` first; the first few, and how many
     more), for a refusal."""
@@ -246,20 +257,35 @@ def from_mapping(data: dict[str, Any], path: Path) -> Preset:
     source = top.table("source")
     source.only(_SOURCE_KEYS)
     source.text("url", required=False)  # not used here, but `presets show` prints it
-    c0 = top.number("flops_per_param_token", required=False, high=MAX_FLOPS_PER_PARAM_TOKEN) or 6.0
+    given_c0 = top.number("flops_per_param_token", required=False, high=MAX_FLOPS_PER_PARAM_TOKEN)
+    c0 = given_c0 or 6.0
     domain = top.text("domain", required=False) or "language"
     if domain not in DOMAINS:
         raise top.fail("domain", f"must be one of {', '.join(DOMAINS)}, not {describe(domain)}")
     law = _read_law(top.table("law", required=False))
     rule = _read_allocation(top.table("allocation", required=False))
     # The parameter count the law was fitted on: the file's word, else what its form declares.
-    convention = top.text("params_convention", required=False) or getattr(law, "params_convention", "total")
+    declared = getattr(law if law is not None else rule, "params_convention", "total")
+    convention = top.text("params_convention", required=False) or declared
     if convention not in PARAMS_CONVENTIONS:
         raise top.fail("params_convention", f"must be {' or '.join(map(repr, PARAMS_CONVENTIONS))}, "
                        f"not {describe(convention)}")
     if law is None and rule is None and "single" not in top.data and "laws" not in top.data:
         raise top.fail("law", "is missing; a preset needs a [law], an [allocation], a [single.VARIABLE] "
                        "law or [laws.NAME]")
+    if (convention == PER_TOKEN) != (declared == PER_TOKEN):  # C = M·D needs a rule of M, and back
+        raise top.fail("params_convention", f"must be {PER_TOKEN!r} exactly when the [allocation] form is "
+                       "'flops-per-token-power-law'")
+    if convention == PER_TOKEN:  # C = M·D: M already counts a token's FLOPs
+        if given_c0 not in (None, 1):
+            raise top.fail("flops_per_param_token",
+                           f"must be 1 (or left out) for {PER_TOKEN}, whose C is M·D")
+        c0 = 1.0
+    if hasattr(rule, "as_params_rule"):  # a rule for D (Llama 3): solved as the N rule it implies
+        if rule.exponent >= 1:
+            raise top.fail("allocation", f"is a token rule D = k·C^a with a = {rule.exponent:g}; a must be "
+                           "below 1, or N = C/(c0·D) would shrink as C grows")
+        rule = rule.as_params_rule(c0)
     if rule is not None:
         allocation, kind = rule, "power-law rule"
     elif law is None:

@@ -44,6 +44,22 @@ class Allocation:
 
 
 @dataclass(frozen=True)
+class PerTokenAllocation:
+    """A compute-optimal run of a preset that sizes models by FLOPs per token M, not by N (DeepSeek
+    LLM): `optimal` and `table`. M is not a parameter count, so no field here is called params."""
+
+    preset: str = record_field("text", "preset (coefficient set) that gave the answer")
+    m_flops_per_token: Value = record_field(
+        "flops", "model scale M: non-embedding training FLOPs per token, attention included (DeepSeek LLM "
+        "Eq. 2, M = 72·n_layer·d² + 12·n_layer·d·l_seq); not parameters: N1 = M / (6 + l_seq/d)")
+    tokens: Value = record_field("count", "training tokens D")
+    flops: Value = record_field("flops", "training compute C = M·D, FLOPs")
+    gopher_units: Value = record_field("gopher", "C in units of Gopher's budget, 5.76e23 FLOPs")
+    tokens_per_m: Value = record_field("ratio", "D / M, tokens per FLOP-per-token (DeepSeek's data-to-scale "
+                                       "ratio; not D / N)")
+
+
+@dataclass(frozen=True)
 class SingleLoss:
     """A loss from a one-variable law, L(N) or L(D): `loss` with only --params or --tokens."""
 

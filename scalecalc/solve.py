@@ -17,9 +17,9 @@ import numpy as np
 from scalecalc import optimize
 from scalecalc.errors import ScalecalcError
 from scalecalc.laws import VARIABLES, Law, single_question
-from scalecalc.presets import Preset, able, require
+from scalecalc.presets import PER_TOKEN, Preset, able, require, require_params
 from scalecalc.quantities import LARGEST, check_numbers, show
-from scalecalc.records import Allocation, RunReport, SingleLoss
+from scalecalc.records import Allocation, PerTokenAllocation, RunReport, SingleLoss
 
 GOPHER_FLOPS = 5.76e23  # Gopher's training budget (Chinchilla Table 3's unit)
 TABLE3_PARAMS = (400e6, 1e9, 10e9, 67e9, 175e9, 280e9, 520e9, 1e12, 10e12)
@@ -88,7 +88,7 @@ def optimal(
     params: Numbers | None = None,
     tokens: Numbers | None = None,
     loss: Numbers | None = None,
-) -> Allocation:
+) -> Allocation | PerTokenAllocation:
     """The compute-optimal run fixed by exactly one of a budget, a size, a token count or a loss.
 
     The given quantity comes back exactly as given; the others are checked to answer the question
@@ -118,6 +118,9 @@ def answer(preset: Preset, key: str, value: Numbers, subject: str | None = None
     """
     value = np.asarray(value, dtype=float)
     c0 = preset.flops_per_param_token
+    if key == "params" and preset.params_convention == PER_TOKEN:
+        require_params(preset, "it cannot take a model size; ask it with --flops or --tokens, or "
+                       + able("optimal"))
     if key == "flops":
         budget = value
         n, d = allocate(preset, budget)
@@ -180,7 +183,14 @@ def smallest_budget(preset: Preset) -> np.ndarray:
         return np.where(usable, lowest, np.inf)
 
 
-def _allocation_record(preset: Preset, n: Numbers, d: Numbers, budget: Numbers) -> Allocation:
+def _allocation_record(preset: Preset, n: Numbers, d: Numbers, budget: Numbers
+                       ) -> Allocation | PerTokenAllocation:
+    if preset.params_convention == PER_TOKEN:  # n is M, FLOPs per token: named so, never as N
+        return PerTokenAllocation(
+            preset=preset.name, m_flops_per_token=finite(n, "the FLOPs per token M"),
+            tokens=finite(d, "the token count D"), flops=finite(budget, "the compute C"),
+            gopher_units=finite(np.divide(budget, GOPHER_FLOPS), "the compute C"),
+            tokens_per_m=finite(np.divide(d, n), "D/M"))
     predicted = preset.law.loss(n, d) if preset.law is not None else None
     frontier = preset.single["flops"].loss(budget) if "flops" in preset.single else None
     return Allocation(
@@ -197,7 +207,8 @@ def _allocation_record(preset: Preset, n: Numbers, d: Numbers, budget: Numbers) 
 
 
 @quiet
-def table(preset: Preset, *, params: Numbers | None = None, flops: Numbers | None = None) -> Allocation:
+def table(preset: Preset, *, params: Numbers | None = None, flops: Numbers | None = None
+          ) -> Allocation | PerTokenAllocation:
     """Chinchilla-style rows: by model size (default: Table 3's nine sizes) or by budget."""
     if params is not None and flops is not None:
         raise ScalecalcError("give the table's rows as --params or as --flops, not both.")

@@ -17,7 +17,7 @@ COMMAND_MODULES = {
     "check": "budget", "hardware": "budget", "fit": "fitting", "plot": "figures",
     "presets": "catalog", "model": "models", "models": "models",
     "batch": "laws", "transfer": "laws", "densing": "laws", "exchange": "laws",
-    "hparams": "hparams", "design": "design",
+    "hparams": "hparams", "design": "design", "convert": "convert",
 }
 
 

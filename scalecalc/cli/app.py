@@ -188,6 +188,10 @@ def load_presets(specs: list[str] | None, need_law: bool = False, need_uncertain
                     ] if spec == "all" else [spec]
         names.extend(name for name in expanded if name not in names)
     loaded = [preset_files.with_overrides(preset_files.load(name), overrides or []) for name in names]
+    per_token = [item.name for item in loaded if item.params_convention == preset_files.PER_TOKEN]
+    if per_token and len(loaded) > 1:  # its answers have M where the others have N: no shared columns
+        raise ScalecalcError(f"preset {per_token[0]} answers in M, FLOPs per token, not in parameters N, so "
+                             "it cannot share a table with other presets; ask it alone.")
     if need_law:
         wildcard = "all" in (specs or [])
         for item in loaded:

@@ -47,3 +47,34 @@ class PowerAllocation(LawForm):
                                  "so a token count does not determine a budget.")
         log_cu = np.log(c0 * self.coefficient * np.divide(tokens, self.flops_unit))
         return self.flops_unit * np.exp(log_cu / (1 - self.exponent))
+
+
+@dataclass(frozen=True)
+class TokenAllocation(PowerAllocation):
+    """D_opt = coefficient · (C / flops_unit)^exponent: a rule for the tokens (Llama 3 §3.2.1).
+
+    Kept as the paper writes it (value(C) is D); presets.py hands the solver the equivalent N_opt
+    rule, `as_params_rule`: N = C/(c0·D) = u/(c0·k) · (C/u)^(1 − a), so D = C/(c0·N) gives k·(C/u)^a.
+    """
+
+    form: ClassVar[str] = "tokens-power-law"
+
+    def as_params_rule(self, c0: float) -> PowerAllocation:
+        if self.exponent >= 1:  # N would shrink as C grows: not an allocation anyone can plan with
+            raise ScalecalcError(f"a token rule D = k·C^a needs a below 1 (N = C/({c0:g}·D) must grow "
+                                 f"with C), not {self.exponent:g}.")
+        return PowerAllocation(self.flops_unit / (c0 * self.coefficient), 1 - self.exponent, self.flops_unit)
+
+
+@dataclass(frozen=True)
+class FlopsPerTokenAllocation(PowerAllocation):
+    """M_opt = coefficient · (C / flops_unit)^exponent with C = M·D (DeepSeek LLM Eq. 4).
+
+    M is the model's non-embedding training FLOPs per token, attention included (DeepSeek LLM
+    Eq. 2: M = 72·n_layer·d² + 12·n_layer·d·l_seq), not a parameter count: the preset sets
+    flops_per_param_token = 1 and params_convention = "flops-per-token", and its answers name M.
+    """
+
+    form: ClassVar[str] = "flops-per-token-power-law"
+    params_convention: ClassVar[str] = "flops-per-token"
+    questions: ClassVar[tuple[str, ...]] = ("optimal-M",)

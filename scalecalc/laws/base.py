@@ -18,6 +18,7 @@ ArrayLike = float | np.ndarray
 # The questions a preset may answer, and what each means (`scalecalc presets` shows the names).
 QUESTIONS: dict[str, str] = {
     "optimal": "compute-optimal N and D for a budget (optimal, table, tokens, plot frontier)",
+    "optimal-M": "compute-optimal M (FLOPs per token, not N) and D for a budget (optimal --flops, --tokens)",
     "loss": "the loss of a run of N parameters on D tokens (loss --params --tokens)",
     "L(N)": "the converged loss of N parameters on unlimited data (loss --params)",
     "L(D)": "the loss of a large model stopped early on D tokens (loss --tokens)",

@@ -74,6 +74,17 @@ def per_token(arch: Architecture, convention: str = DEFAULT_CONVENTION,
     raise ScalecalcError(f"unknown FLOPs convention {convention!r}; choose one of {', '.join(CONVENTIONS)}.")
 
 
+def deepseek_m(arch: Architecture) -> float | None:
+    """DeepSeek LLM Eq. 2's model scale M = 72·n_layer·d² + 12·n_layer·d·l_seq: non-embedding training
+    FLOPs per token with attention, at the model's context. Its 72 assumes full multi-head attention
+    and an MLP of 8d² weights per layer, whatever the model has; None for a mixture of experts, which
+    the formula does not describe."""
+    if arch.is_moe:
+        return None
+    layers, width = arch.layers, arch.d_model
+    return 72.0 * layers * width**2 + 12.0 * layers * width * arch.seq_len
+
+
 def all_conventions(arch: Architecture) -> dict[str, float]:
     counted = count(arch)
     return {name: per_token(arch, name, counted) for name in CONVENTIONS}

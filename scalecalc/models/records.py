@@ -29,6 +29,9 @@ class ModelReport:
         "flops", "Chinchilla App. F without embeddings and logits (reproduces its Table A4)")
     flops_recompute: Value = record_field(
         "flops", "8 x active_params per token: full activation recomputation")
+    flops_deepseek_m: Value = record_field(
+        "flops", "DeepSeek LLM Eq. 2's M = 72·n_layer·d² + 12·n_layer·d·seq_len, non-embedding FLOPs per "
+        "token with attention, the size preset deepseek-llm answers in (blank for MoE)")
     state_bytes_per_param: Value = record_field(
         "number", "bytes of training state per parameter (--state-bytes)")
     training_state_gb: Value = record_field(

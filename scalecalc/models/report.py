@@ -37,6 +37,7 @@ def describe(arch: Architecture, name: str, *, micro_batch: int = 1, gpus: int |
         flops_6n=per_token["6N"], flops_6n_attn=per_token["6N+attn"],
         flops_6n_attn_causal=per_token["6N+attn-causal"], flops_chinchilla=per_token["chinchilla"],
         flops_chinchilla_no_embed=per_token["chinchilla-no-embed"], flops_recompute=per_token["recompute"],
+        flops_deepseek_m=flops.deepseek_m(arch),
         state_bytes_per_param=state_bytes,
         training_state_gb=memory.state_bytes(total, state_bytes) / memory.GB,
         gpus=gpus, **shared, micro_batch=micro_batch,
