@@ -103,7 +103,7 @@ def assess(preset: Preset, params: float, tokens: float | None, *, experts: int 
                 raise ScalecalcError(f"preset {preset.name}'s law has no token count (it was fitted at "
                                      "about 130B tokens); leave out --tokens.")
             e = _required(experts, "--experts", preset)
-            return MoeAnswer(preset=preset.name, experts=e, params=params,
+            return MoeAnswer(preset=preset.name, experts=float(e), params=params,
                              effective_params=finite(law.effective_params(params, e), "N̄"),
                              loss=finite(law.loss(params, e), "the predicted loss"),
                              law="Clark et al. 2022 S-BASE L(N, E), secondary coefficients")
@@ -155,7 +155,8 @@ def _record(preset: Preset, experts: float, granularity: float | None, params: f
         raise ScalecalcError(f"this run (N_act = {show(params)}, D = {show(tokens)}) is outside what "
                              f"{preset.name} answers: keep N_act and D at least 1 and C at most "
                              f"{show(LARGEST)} FLOPs.")
-    return MoeAnswer(preset=preset.name, experts=experts, granularity=granularity,
+    return MoeAnswer(preset=preset.name, experts=float(experts),
+                     granularity=None if granularity is None else float(granularity),
                      params=finite(params, "N_act"), tokens=finite(tokens, "D"), flops=finite(flops, "C"),
                      tokens_per_param=finite(tokens / params, "D/N"),
                      loss=finite(loss, "the predicted loss"), law=label, **extra)
