@@ -34,14 +34,14 @@ class MoeAnswer:
     """A run under a mixture-of-experts law: `optimal` and `loss` with an MoE preset."""
 
     preset: str = record_field("text", "preset (coefficient set) that gave the answer")
-    experts: Value = record_field("number", "expert count E (Krajewski: the expansion rate, 64)")
-    granularity: Value = record_field("number", "granularity G: experts G times smaller, G of them per "
+    experts: int | None = record_field("number", "expert count E (Krajewski: the expansion rate, 64)")
+    granularity: int | None = record_field("number", "granularity G: experts G times smaller, G of them per "
                                       "token (Krajewski's law only)", optional=True)
     params: Value = record_field("count", "active parameters N_act, the N of C = 6·N·D")
     total_params: Value = record_field("count", "total non-embedding parameters N the law takes "
                                        "(Krajewski: (8E + 4)/12 · N_act)", optional=True)
-    effective_params: Value = record_field("count", "dense size with the same loss, N̄ (Clark et al.'s "
-                                           "L(N̄, 1) = L(N, E))", optional=True)
+    effective_params: Value = record_field("count", "dense size with the same loss, N-bar (Clark et al.'s "
+                                           "L(N-bar, 1) = L(N, E))", optional=True)
     tokens: Value = record_field("count", "training tokens D (blank: not a variable of the law)",
                                  optional=True)
     flops: Value = record_field("flops", "training compute C, FLOPs: 6·N_act·D, or Krajewski's Eq. 10",
@@ -103,8 +103,8 @@ def assess(preset: Preset, params: float, tokens: float | None, *, experts: int 
                 raise ScalecalcError(f"preset {preset.name}'s law has no token count (it was fitted at "
                                      "about 130B tokens); leave out --tokens.")
             e = _required(experts, "--experts", preset)
-            return MoeAnswer(preset=preset.name, experts=float(e), params=params,
-                             effective_params=finite(law.effective_params(params, e), "N̄"),
+            return MoeAnswer(preset=preset.name, experts=e, params=params,
+                             effective_params=finite(law.effective_params(params, e), "N-bar"),
                              loss=finite(law.loss(params, e), "the predicted loss"),
                              law="Clark et al. 2022 S-BASE L(N, E), secondary coefficients")
         if tokens is None:
@@ -155,8 +155,9 @@ def _record(preset: Preset, experts: float, granularity: float | None, params: f
         raise ScalecalcError(f"this run (N_act = {show(params)}, D = {show(tokens)}) is outside what "
                              f"{preset.name} answers: keep N_act and D at least 1 and C at most "
                              f"{show(LARGEST)} FLOPs.")
-    return MoeAnswer(preset=preset.name, experts=float(experts),
-                     granularity=None if granularity is None else float(granularity),
+    # Counts stay integers, so that CSV and JSON write 32, not 32.0.
+    return MoeAnswer(preset=preset.name, experts=int(experts),
+                     granularity=None if granularity is None else int(granularity),
                      params=finite(params, "N_act"), tokens=finite(tokens, "D"), flops=finite(flops, "C"),
                      tokens_per_param=finite(tokens / params, "D/N"),
                      loss=finite(loss, "the predicted loss"), law=label, **extra)
