@@ -14,11 +14,30 @@ from scalecalc.quantities import parse_quantity
 MOE_PRESETS = "krajewski-moe, ludziejewski-moe or clark-sbase"
 
 
-def asked(specs: list[str] | None, experts: int | None, granularity: int | None) -> bool:
+def asked(specs: list[str] | None, experts: str | None, granularity: str | None) -> bool:
     """Whether the MoE path answers: --experts or --granularity given, or an MoE preset named."""
     if experts is not None or granularity is not None:
         return True
     return any("moe" in preset_files.load(spec).answers for spec in specs or [] if spec != "all")
+
+
+def _count(text: str | None, option: str, high: int) -> int | None:
+    """--experts or --granularity: a whole number from 1 to `high` (1e3 and 8.0 are not)."""
+    if text is None:
+        return None
+    raw = text.strip()
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= high:
+        from scalecalc.tomlfile import describe
+
+        raise ScalecalcError(f"{option}: give a whole number from 1 to {high}, such as 8, not "
+                             f"{describe(raw)}.")
+    return int(raw)
+
+
+def _counts(experts: str | None, granularity: str | None) -> tuple[int | None, int | None]:
+    from scalecalc.moe import MAX_EXPERTS, MAX_GRANULARITY
+
+    return _count(experts, "--experts", MAX_EXPERTS), _count(granularity, "--granularity", MAX_GRANULARITY)
 
 
 def _refuse(unsupported: dict[str, Any]) -> None:
@@ -49,18 +68,19 @@ def _model_note(sizes: Any) -> str:
     from scalecalc.quantities import format_count
 
     arch = sizes.architecture
-    routed = f"{arch.experts} experts, {arch.experts_per_token} per token" if arch.experts else "dense: E = 1"
+    routed = f"{arch.experts} experts, {arch.experts_per_token} per token" if arch.experts else "dense"
     return (f"note: {sizes.name} brings E = {max(arch.experts, 1)} ({routed}) and N_act = "
             f"{format_count(sizes.active)} active parameters (of {format_count(sizes.total)}); the MoE laws "
             "take the routed expert count as E and have no term for how many a token uses.")
 
 
-def optimal(given: dict[str, str | None], model: str | None, specs: list[str] | None, experts: int | None,
-            granularity: int | None, hardware_options: tuple[Any, ...], fmt: Any,
-            unsupported: dict[str, Any]) -> None:
+def optimal(given: dict[str, str | None], model: str | None, specs: list[str] | None,
+            experts_text: str | None, granularity_text: str | None, hardware_options: tuple[Any, ...],
+            fmt: Any, unsupported: dict[str, Any]) -> None:
     """optimal with an MoE preset: the compute-optimal N_act, D (and best E or G) for a budget or size."""
     from scalecalc import moe
 
+    experts, granularity = _counts(experts_text, granularity_text)
     _refuse(unsupported)
     for key in ("tokens", "loss"):
         if given.get(key) is not None:
@@ -95,11 +115,12 @@ def optimal(given: dict[str, str | None], model: str | None, specs: list[str] | 
 
 
 def loss(params: str | None, tokens: str | None, model: str | None, specs: list[str] | None,
-         experts: int | None, granularity: int | None, hardware_options: tuple[Any, ...], fmt: Any,
+         experts_text: str | None, granularity_text: str | None, hardware_options: tuple[Any, ...], fmt: Any,
          unsupported: dict[str, Any]) -> None:
     """loss with an MoE preset: L(N_act, D) at E experts or granularity G (Clark's: L(N, E) and N̄)."""
     from scalecalc import moe
 
+    experts, granularity = _counts(experts_text, granularity_text)
     _refuse(unsupported)
     hardware = training_hardware(*hardware_options)
     chosen = load_presets(specs)

@@ -42,16 +42,16 @@ from scalecalc.quantities import parse_quantity, parse_quantity_list
 
 # Mixture-of-experts options (answered by cli/moe_opts.py, imported only when they are used).
 MOE_PANEL = "Mixture of experts"
-ExpertsOption = Annotated[int | None, typer.Option(
-    "--experts", metavar="INTEGER", min=1, max=4096, help="Expert count E for an MoE preset "
+ExpertsOption = Annotated[str | None, typer.Option(
+    "--experts", metavar="INTEGER", help="Expert count E for an MoE preset "
     "(ludziejewski-moe, clark-sbase); optimal without it picks the best E of 1 to 32.",
     rich_help_panel=MOE_PANEL)]
-GranularityOption = Annotated[int | None, typer.Option(
-    "--granularity", metavar="INTEGER", min=1, max=1024, help="Granularity G for krajewski-moe; optimal "
+GranularityOption = Annotated[str | None, typer.Option(
+    "--granularity", metavar="INTEGER", help="Granularity G for krajewski-moe; optimal "
     "without it picks the best G of 1, 2, 4, ..., 64.", rich_help_panel=MOE_PANEL)]
 
 
-def _moe_asked(preset: list[str] | None, experts: int | None, granularity: int | None) -> bool:
+def _moe_asked(preset: list[str] | None, experts: str | None, granularity: str | None) -> bool:
     if experts is None and granularity is None and not preset:
         return False  # the common case imports nothing more (start-up time)
     from scalecalc.cli import moe_opts
