@@ -17,7 +17,7 @@ from scalecalc import optimize
 from scalecalc.errors import ScalecalcError
 from scalecalc.laws.chinchilla import ChinchillaLaw
 from scalecalc.presets import Preset
-from scalecalc.quantities import LARGEST, check_numbers, show
+from scalecalc.quantities import LARGEST, check_numbers, format_count, show
 from scalecalc.records import Value, record_field
 from scalecalc.solve import finite
 
@@ -129,8 +129,8 @@ def warnings(preset: Preset, answer: MoeAnswer) -> list[str]:
     if law.form == "fine-grained-moe":
         total = answer.total_params
         if law.total_high and total is not None and not law.total_low <= total <= law.total_high:
-            found.append(f"{show(law.total_low)} to {show(law.total_high)} total parameters (this answer "
-                         f"has {show(total)})")
+            found.append(f"{format_count(law.total_low)} to {format_count(law.total_high)} total "
+                         f"parameters (this answer has {format_count(total)})")
         grain = answer.granularity
         if law.granularity_high and grain is not None and grain > law.granularity_high:
             found.append(f"granularity up to {law.granularity_high:g} (this answer has {grain:g})")

@@ -221,3 +221,28 @@ def test_cli_gpu_prices_moe_answer(run_inprocess):
     assert result.code == 0, result.stderr
     (row,) = json.loads(result.stdout)
     assert row["flops"] == pytest.approx(1e21, rel=REL) and row["gpu_hours"] > 0
+
+
+def test_cli_two_moe_presets_side_by_side(run_inprocess):
+    """Krajewski and Ludziejewski at one budget: one row each, a warning for Krajewski's total N
+    beyond its 129M to 3.7B, and the note that their losses are not comparable."""
+    result = run_inprocess("optimal", "--flops", "1e21", "-p", "krajewski-moe", "-p", "ludziejewski-moe",
+                           "--format", "json")
+    assert result.code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [row["preset"] for row in rows] == ["krajewski-moe", "ludziejewski-moe"]
+    assert "129M to 3.70B total parameters" in result.stderr
+    assert "different data and tokenizers" in result.stderr
+
+
+def test_cli_krajewski_loss_in_range_is_quiet(run_inprocess):
+    """A run inside Krajewski's fit (N_total = 43·50M = 2.15B, 20B tokens, G = 8) warns of nothing."""
+    result = run_inprocess("loss", "--params", "50M", "--tokens", "20B", "--granularity", "8",
+                           "-p", "krajewski-moe", "--format", "json")
+    assert result.code == 0, result.stderr
+    assert result.stderr == ""
+    (row,) = json.loads(result.stdout)
+    law = moe.main_law(load("krajewski-moe"))
+    assert row["loss"] == pytest.approx(0.47 + (2.1 / 8**0.58 + 18.1) * (43 * 50e6) ** -0.115
+                                        + 30.8 * 20e9**-0.147, rel=REL)
+    assert row["flops"] == pytest.approx(float(law.flops_per_token(50e6, 8)) * 20e9, rel=REL)

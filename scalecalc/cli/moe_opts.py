@@ -12,6 +12,8 @@ from scalecalc.errors import ScalecalcError
 from scalecalc.quantities import parse_quantity
 
 MOE_PRESETS = "krajewski-moe, ludziejewski-moe or clark-sbase"
+DIFFERENT_DATA = ("note: these presets' losses come from different data and tokenizers, so a lower loss "
+                  "does not make a better law.")
 
 
 def asked(specs: list[str] | None, experts: str | None, granularity: str | None) -> bool:
@@ -111,7 +113,7 @@ def optimal(given: dict[str, str | None], model: str | None, specs: list[str] | 
                          "assumption that memory is free (total parameters cost nothing); give --experts "
                          "to fix E.")
     emit(chosen, priced(records, hardware), fmt, title="Compute-optimal mixture of experts", transpose=True,
-         warnings=notes)
+         warnings=notes + [DIFFERENT_DATA] * (len(chosen) > 1))
 
 
 def loss(params: str | None, tokens: str | None, model: str | None, specs: list[str] | None,
@@ -154,4 +156,4 @@ def loss(params: str | None, tokens: str | None, model: str | None, specs: list[
     for item, record in zip(chosen, records, strict=True):
         notes.extend(moe.warnings(item, record))
     emit(chosen, priced(records, hardware), fmt, title="Predicted loss, mixture of experts", transpose=True,
-         warnings=notes)
+         warnings=notes + [DIFFERENT_DATA] * (len(chosen) > 1))
