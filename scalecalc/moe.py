@@ -91,11 +91,17 @@ def optimal(preset: Preset, *, flops: float | None = None, params: float | None 
                          "compute-optimal run; ask scalecalc loss --params N --experts E.")
 
 
-def assess(preset: Preset, params: float, tokens: float | None, *, experts: int | None = None,
-           granularity: int | None = None) -> MoeAnswer:
-    """The predicted loss of a run (N_act, D) at E experts or granularity G."""
+def assess(preset: Preset, params: float | None, tokens: float | None, *, experts: int | None = None,
+           granularity: int | None = None, shape: tuple[int, int] | None = None) -> MoeAnswer:
+    """The predicted loss of a run (N_act, D) at E experts or granularity G; under Krajewski's law
+    the model may be given by its shape (d_model, n_blocks) in place of N_act."""
     law = main_law(preset)
     _check_choice(preset, law, experts, granularity)
+    if shape is not None:
+        if law.form != "fine-grained-moe":
+            raise ScalecalcError(f"--d-model and --n-blocks go with krajewski-moe (Eq. 10), not with preset "
+                                 f"{preset.name}; give --params instead.")
+        return _shaped(preset, law, shape, tokens, _required(granularity, "--granularity", preset))
     params = float(check_numbers(params, "params"))
     with np.errstate(all="ignore"):
         if law.form == "routed-moe":
@@ -119,6 +125,20 @@ def assess(preset: Preset, params: float, tokens: float | None, *, experts: int 
         e = _required(experts, "--experts", preset)
         return _record(preset, e, None, params, tokens, 6.0 * params * tokens, law.loss(params, tokens, e),
                        f"Ludziejewski et al. 2025 Eq. 6 (Table 3) at E = {e}")
+
+
+def _shaped(preset: Preset, law: Any, shape: tuple[int, int], tokens: float | None, granularity: int
+            ) -> MoeAnswer:
+    """Krajewski's law for a model given by d_model and n_blocks: Eq. 10's counts and FLOPs."""
+    if tokens is None:
+        raise ScalecalcError(f"preset {preset.name} needs a token count: give --tokens, such as 100B.")
+    tokens = float(check_numbers(tokens, "tokens"))
+    active, total, per_token = law.shape_counts(*shape, granularity)
+    dense = _dense(preset)
+    with np.errstate(all="ignore"):
+        return _fine_grained_record(preset, law, active, tokens, granularity, per_token * tokens,
+                                    None if dense is None else dense.loss(active, tokens), total=total,
+                                    note=f"; shape d_model {shape[0]}, {shape[1]} blocks")
 
 
 def warnings(preset: Preset, answer: MoeAnswer) -> list[str]:
@@ -262,9 +282,12 @@ def _fine_grained_optimal(preset: Preset, law: Any, flops: float | None, params:
 
 
 def _fine_grained_record(preset: Preset, law: Any, params: float, tokens: float, granularity: float,
-                         flops: float, dense_loss: Any, note: str = "") -> MoeAnswer:
+                         flops: float, dense_loss: Any, note: str = "", total: float | None = None
+                         ) -> MoeAnswer:
+    """`total`: N of a model given by its shape; else the paper's (8E + 4)/12 · N_act."""
+    total = float(law.total_params(params)) if total is None else total
     return _record(preset, law.expansion, granularity, params, tokens, flops,
-                   law.loss(params, tokens, granularity),
+                   law.loss_of_total(total, tokens, granularity),
                    f"Krajewski et al. 2024 Eq. 9 (Table 1), FLOPs Eq. 10{note}",
-                   total_params=finite(law.total_params(params), "the total N"),
+                   total_params=finite(total, "the total N"),
                    dense_loss=None if dense_loss is None else finite(dense_loss, "the dense loss"))

@@ -246,3 +246,30 @@ def test_cli_krajewski_loss_in_range_is_quiet(run_inprocess):
     assert row["loss"] == pytest.approx(0.47 + (2.1 / 8**0.58 + 18.1) * (43 * 50e6) ** -0.115
                                         + 30.8 * 20e9**-0.147, rel=REL)
     assert row["flops"] == pytest.approx(float(law.flops_per_token(50e6, 8)) * 20e9, rel=REL)
+
+
+def test_krajewski_shape_counts_eq10():
+    """Eq. 10 for a model of any shape: 12·d²·n active, d²·(8E + 4)·n in all, and
+    (12·d²·c_f + d·E·G·c_r)·n FLOPs per token; on the paper's d = 64·n it agrees with N_act alone."""
+    law = moe.main_law(load("krajewski-moe"))
+    active, total, per_token = law.shape_counts(1024, 16, 8)
+    assert active == 12 * 1024**2 * 16
+    assert total == 1024**2 * (8 * 64 + 4) * 16
+    assert per_token == pytest.approx((12 * 1024**2 * 6 + 1024 * 64 * 8 * 14) * 16, rel=REL)
+    assert law.flops_per_token(active, 8) == pytest.approx(per_token, rel=REL)
+    assert law.total_params(active) == pytest.approx(total, rel=REL)
+
+
+def test_cli_loss_by_shape(run_inprocess):
+    """A shape off the paper's d = 64·n_blocks: counts and FLOPs from the shape, not from N_act."""
+    result = run_inprocess("loss", "--d-model", "2048", "--n-blocks", "8", "--tokens", "20B", "--granularity",
+                           "4", "-p", "krajewski-moe", "--format", "json")
+    assert result.code == 0, result.stderr
+    (row,) = json.loads(result.stdout)
+    law = moe.main_law(load("krajewski-moe"))
+    active, total, per_token = law.shape_counts(2048, 8, 4)
+    assert row["params"] == pytest.approx(active, rel=REL)
+    assert row["total_params"] == pytest.approx(total, rel=REL)
+    assert row["flops"] == pytest.approx(per_token * 20e9, rel=REL)
+    assert row["loss"] == pytest.approx(law.loss_of_total(total, 20e9, 4), rel=REL)
+    assert row["flops"] != pytest.approx(float(law.flops_per_token(active, 4)) * 20e9, rel=1e-3)

@@ -16,9 +16,10 @@ DIFFERENT_DATA = ("note: these presets' losses come from different data and toke
                   "does not make a better law.")
 
 
-def asked(specs: list[str] | None, experts: str | None, granularity: str | None) -> bool:
-    """Whether the MoE path answers: --experts or --granularity given, or an MoE preset named."""
-    if experts is not None or granularity is not None:
+def asked(specs: list[str] | None, *options: str | None) -> bool:
+    """Whether the MoE path answers: one of its options given (--experts, --granularity, ...), or an
+    MoE preset named."""
+    if any(option is not None for option in options):
         return True
     return any("moe" in preset_files.load(spec).answers for spec in specs or [] if spec != "all")
 
@@ -34,6 +35,27 @@ def _count(text: str | None, option: str, high: int) -> int | None:
         raise ScalecalcError(f"{option}: give a whole number from 1 to {high}, such as 8, not "
                              f"{describe(raw)}.")
     return int(raw)
+
+
+MAX_D_MODEL = 1 << 20
+MAX_BLOCKS = 1 << 16
+
+
+def _shape(texts: tuple[str | None, str | None], params: str | None, model: str | None
+           ) -> tuple[int, int] | None:
+    """--d-model and --n-blocks, both or neither, in place of --params and --model."""
+    d_model, n_blocks = texts
+    if d_model is None and n_blocks is None:
+        return None
+    if d_model is None or n_blocks is None:
+        raise ScalecalcError("--d-model and --n-blocks go together: give both, such as --d-model 2048 "
+                             "--n-blocks 32.")
+    if params is not None or model is not None:
+        raise ScalecalcError("--d-model and --n-blocks give the model size, so they do not go with --params "
+                             "or --model; drop one of them.")
+    width, blocks = _count(d_model, "--d-model", MAX_D_MODEL), _count(n_blocks, "--n-blocks", MAX_BLOCKS)
+    assert width is not None and blocks is not None
+    return width, blocks
 
 
 def _counts(experts: str | None, granularity: str | None) -> tuple[int | None, int | None]:
@@ -117,12 +139,14 @@ def optimal(given: dict[str, str | None], model: str | None, specs: list[str] | 
 
 
 def loss(params: str | None, tokens: str | None, model: str | None, specs: list[str] | None,
-         experts_text: str | None, granularity_text: str | None, hardware_options: tuple[Any, ...], fmt: Any,
+         experts_text: str | None, granularity_text: str | None,
+         shape_texts: tuple[str | None, str | None], hardware_options: tuple[Any, ...], fmt: Any,
          unsupported: dict[str, Any]) -> None:
     """loss with an MoE preset: L(N_act, D) at E experts or granularity G (Clark's: L(N, E) and N̄)."""
     from scalecalc import moe
 
     experts, granularity = _counts(experts_text, granularity_text)
+    shape = _shape(shape_texts, params, model)
     _refuse(unsupported)
     hardware = training_hardware(*hardware_options)
     chosen = load_presets(specs)
@@ -142,6 +166,8 @@ def loss(params: str | None, tokens: str | None, model: str | None, specs: list[
 
             tokens = repr(sizes.tokens)
             notes.append(tokens_note(sizes))
+    elif shape is not None:
+        n = None
     elif params is None:
         raise ScalecalcError("give the model size as --params (active parameters, such as 1B) or --model "
                              "NAME.")
@@ -152,7 +178,7 @@ def loss(params: str | None, tokens: str | None, model: str | None, specs: list[
     for item, law in zip(chosen, laws, strict=True):
         # Clark's law has no D: a catalogue model's default token count is not handed to it.
         own = None if law.form == "routed-moe" and model is not None else d
-        records.append(moe.assess(item, n, own, experts=experts, granularity=granularity))
+        records.append(moe.assess(item, n, own, experts=experts, granularity=granularity, shape=shape))
     for item, record in zip(chosen, records, strict=True):
         notes.extend(moe.warnings(item, record))
     emit(chosen, priced(records, hardware), fmt, title="Predicted loss, mixture of experts", transpose=True,

@@ -49,14 +49,20 @@ ExpertsOption = Annotated[str | None, typer.Option(
 GranularityOption = Annotated[str | None, typer.Option(
     "--granularity", metavar="INTEGER", help="Granularity G for krajewski-moe; optimal "
     "without it picks the best G of 1, 2, 4, ..., 64.", rich_help_panel=MOE_PANEL)]
+DModelOption = Annotated[str | None, typer.Option(
+    "--d-model", metavar="INTEGER", help="With --n-blocks, for krajewski-moe: the model's width, in place "
+    "of --params (Eq. 10 counts its parameters and FLOPs).", rich_help_panel=MOE_PANEL)]
+NBlocksOption = Annotated[str | None, typer.Option(
+    "--n-blocks", metavar="INTEGER", help="With --d-model: the model's transformer blocks.",
+    rich_help_panel=MOE_PANEL)]
 
 
-def _moe_asked(preset: list[str] | None, experts: str | None, granularity: str | None) -> bool:
-    if experts is None and granularity is None and not preset:
+def _moe_asked(preset: list[str] | None, *options: str | None) -> bool:
+    if all(option is None for option in options) and not preset:
         return False  # the common case imports nothing more (start-up time)
     from scalecalc.cli import moe_opts
 
-    return moe_opts.asked(preset, experts, granularity)
+    return moe_opts.asked(preset, *options)
 
 
 @app.command(epilog=examples("scalecalc optimal --flops 1e24",
@@ -227,14 +233,16 @@ def loss_command(
     precision: PrecisionOption = None,
     experts: ExpertsOption = None,
     granularity: GranularityOption = None,
+    d_model: DModelOption = None,
+    n_blocks: NBlocksOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """The loss a law predicts for a run, its terms, what it gives away to the optimum, and its compute
     multiplier: its compute over what a compute-optimal run needs for the same loss."""
-    if _moe_asked(preset, experts, granularity):
+    if _moe_asked(preset, experts, granularity, d_model, n_blocks):
         from scalecalc.cli import moe_opts
 
-        moe_opts.loss(params, tokens, model, preset, experts, granularity,
+        moe_opts.loss(params, tokens, model, preset, experts, granularity, (d_model, n_blocks),
                       (gpu, gpus, mfu, price, accelerators, precision), format,
                       {"--steps": steps, "--flops": flops, "--core-days": core_days,
                        "--unique-tokens": unique_tokens, "--flops-per-token": flops_per_token, "--set": set_})

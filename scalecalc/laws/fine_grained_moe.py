@@ -52,9 +52,19 @@ class FineGrainedMoeLaw(LawForm):
         return np.multiply(active, (8 * self.expansion + 4) / 12)
 
     def loss(self, active: ArrayLike, tokens: ArrayLike, granularity: ArrayLike) -> np.ndarray:
+        return self.loss_of_total(self.total_params(active), tokens, granularity)
+
+    def loss_of_total(self, total: ArrayLike, tokens: ArrayLike, granularity: ArrayLike) -> np.ndarray:
+        """Eq. 9 itself, in the total non-embedding count N."""
         scale = self.g / np.power(granularity, self.gamma) + self.a
-        return self.c + scale * np.power(self.total_params(active), -self.alpha) \
-            + self.b * np.power(tokens, -self.beta)
+        return self.c + scale * np.power(total, -self.alpha) + self.b * np.power(tokens, -self.beta)
+
+    def shape_counts(self, d_model: float, n_blocks: float, granularity: float) -> tuple[float, float, float]:
+        """(N_act, N_total, FLOPs per token) of a model of any shape, by Eq. 10 and its N:
+        12·d²·n_blocks active, d²·(8E + 4)·n_blocks in all, (12·d²·c_f + d·E·G·c_r)·n_blocks."""
+        square = float(d_model) ** 2
+        per_token = (12 * square * self.c_f + d_model * self.expansion * granularity * self.c_r) * n_blocks
+        return 12 * square * n_blocks, square * (8 * self.expansion + 4) * n_blocks, per_token
 
     def flops_per_token(self, active: ArrayLike, granularity: ArrayLike) -> np.ndarray:
         """Eq. 10 per token: c_f·N_act + c_r·d·E·G·n_blocks, with d = 64·n_blocks and
