@@ -8,6 +8,7 @@ Compute is C = 6·N_act·D except under Krajewski's law, whose FLOPs are its Eq.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,10 +172,12 @@ def _required(value: int | None, option: str, preset: Preset) -> int:
 
 def _record(preset: Preset, experts: float, granularity: float | None, params: float, tokens: float,
             flops: float, loss: Any, label: str, **extra: Any) -> MoeAnswer:
-    if not (params >= 1 and tokens >= 1 and flops <= LARGEST):
+    if not (flops <= LARGEST and np.isfinite(tokens)):  # NaN and inf fail too
+        raise ScalecalcError(f"this run needs more than {show(LARGEST)} FLOPs, the largest budget scalecalc "
+                             f"answers, under {preset.name}; give a smaller --params or --tokens.")
+    if not (params >= 1 and tokens >= 1):
         raise ScalecalcError(f"this run (N_act = {show(params)}, D = {show(tokens)}) is outside what "
-                             f"{preset.name} answers: keep N_act and D at least 1 and C at most "
-                             f"{show(LARGEST)} FLOPs.")
+                             f"{preset.name} answers: keep N_act and D at least 1; give a larger budget.")
     # Counts stay integers, so that CSV and JSON write 32, not 32.0.
     return MoeAnswer(preset=preset.name, experts=int(experts),
                      granularity=None if granularity is None else int(granularity),
@@ -257,6 +260,9 @@ def _fine_grained_optimal(preset: Preset, law: Any, flops: float | None, params:
             lambda log_c: np.log(_best_params(law, float(np.exp(log_c)), g)) - np.log(params),
             np.log(law.c_f * params), np.log(LARGEST))
         flops = float(np.exp(log_c))
+        if not math.isclose(_best_params(law, flops, g), params, rel_tol=1e-6):
+            raise ScalecalcError(f"no budget up to {show(LARGEST)} FLOPs makes N_act = {show(params)} "
+                                 f"compute-optimal under {preset.name} at G = {g}; give a smaller --params.")
     assert flops is not None
     if flops < 100 * law.c_f:
         raise ScalecalcError(f"a budget of {show(flops)} FLOPs is too small for {preset.name}; give at least "

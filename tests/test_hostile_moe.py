@@ -46,6 +46,9 @@ CASES = [
     (("optimal", "--flops", "1e20", "--params", "1e9", "--experts", "8", *LUD), ["exactly one of"]),
     (("optimal", "--flops", "10", *KRA), ["too small", "600 FLOPs"]),
     (("optimal", "--params", "1", "--granularity", "8", *KRA), ["too small"]),
+    (("optimal", "--params", "1e300", "--granularity", "4", *KRA), ["no budget up to 1e300 FLOPs"]),
+    (("optimal", "--params", "1e300", "--experts", "4", *LUD), ["more than 1e300 FLOPs"]),
+    (("loss", "--params", "1e300", "--tokens", "1e300", "--experts", "4", *LUD), ["more than 1e300 FLOPs"]),
     # Bad numbers.
     (("optimal", "--flops", "nan", *KRA), ["--flops", "NaN"]),
     (("optimal", "--flops", "-1e20", "--experts", "8", *LUD), ["--flops", "not positive"]),
