@@ -114,9 +114,7 @@ def assess(preset: Preset, params: float | None, tokens: float | None, *, expert
                              effective_params=finite(law.effective_params(params, e), "N-bar"),
                              loss=finite(law.loss(params, e), "the predicted loss"),
                              law="Clark et al. 2022 S-BASE L(N, E), secondary coefficients")
-        if tokens is None:
-            raise ScalecalcError(f"preset {preset.name} needs a token count: give --tokens, such as 100B.")
-        tokens = float(check_numbers(tokens, "tokens"))
+        tokens = _tokens(preset, tokens)
         if law.form == "fine-grained-moe":
             g = _required(granularity, "--granularity", preset)
             flops = float(law.flops_per_token(params, g)) * tokens
@@ -131,9 +129,7 @@ def assess(preset: Preset, params: float | None, tokens: float | None, *, expert
 def _shaped(preset: Preset, law: Any, shape: tuple[int, int], tokens: float | None, granularity: int
             ) -> MoeAnswer:
     """Krajewski's law for a model given by d_model and n_blocks: Eq. 10's counts and FLOPs."""
-    if tokens is None:
-        raise ScalecalcError(f"preset {preset.name} needs a token count: give --tokens, such as 100B.")
-    tokens = float(check_numbers(tokens, "tokens"))
+    tokens = _tokens(preset, tokens)
     active, total, per_token = law.shape_counts(*shape, granularity)
     dense = _dense(preset)
     with np.errstate(all="ignore"):
@@ -161,6 +157,12 @@ def warnings(preset: Preset, answer: MoeAnswer) -> list[str]:
     if not found:
         return []
     return [f"warning: {preset.name} was fitted on {' and '.join(found)}; this answer is an extrapolation."]
+
+
+def _tokens(preset: Preset, tokens: float | None) -> float:
+    if tokens is None:
+        raise ScalecalcError(f"preset {preset.name} needs a token count: give --tokens, such as 100B.")
+    return float(check_numbers(tokens, "tokens"))
 
 
 def _required(value: int | None, option: str, preset: Preset) -> int:
