@@ -11,6 +11,8 @@ import json
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scalecalc import moe
 from scalecalc.presets import load
@@ -273,3 +275,19 @@ def test_cli_loss_by_shape(run_inprocess):
     assert row["flops"] == pytest.approx(per_token * 20e9, rel=REL)
     assert row["loss"] == pytest.approx(law.loss_of_total(total, 20e9, 4), rel=REL)
     assert row["flops"] != pytest.approx(float(law.flops_per_token(active, 4)) * 20e9, rel=1e-3)
+
+
+@settings(max_examples=40)
+@given(experts=st.integers(min_value=1, max_value=512).filter(lambda e: e not in moe.EXPERT_COUNTS),
+       log_flops=st.floats(min_value=18, max_value=26))
+def test_joint_law_optimum_is_a_minimum(experts, log_flops):
+    """Where no Table 4 fit exists the split is Eq. 6's own closed form: C = 6·N_act·D holds and the
+    loss rises both ways along the iso-FLOP line."""
+    preset = load("ludziejewski-moe")
+    law = moe.main_law(preset)
+    flops = 10.0**log_flops
+    answer = moe.optimal(preset, flops=flops, experts=experts)
+    assert 6 * answer.params * answer.tokens == pytest.approx(flops, rel=REL)
+    for factor in (0.97, 1.03):
+        n = answer.params * factor
+        assert law.loss(n, flops / (6 * n), experts) > answer.loss
