@@ -145,6 +145,8 @@ def require(preset: Preset, question: str, why: str) -> None:
     """
     if question in preset.answers:
         return
+    if "moe" in preset.answers:  # its own questions go through optimal and loss (cli/moe_opts.py)
+        why = "is a mixture-of-experts law, which only optimal and loss answer (docs/moe.md)"
     raise ScalecalcError(f"preset {preset.name} {why}, so it cannot answer {question}; "
                          f"{able(question, preset.domain)}.")
 

@@ -40,6 +40,30 @@ from scalecalc.errors import ScalecalcError
 from scalecalc.presets import Preset
 from scalecalc.quantities import parse_quantity, parse_quantity_list
 
+# Mixture-of-experts options (answered by cli/moe_opts.py, imported only when they are used).
+MOE_PANEL = "Mixture of experts"
+ExpertsOption = Annotated[str | None, typer.Option(
+    "--experts", metavar="INTEGER", help="Expert count E for an MoE preset "
+    "(ludziejewski-moe, clark-sbase); optimal without it picks the best E of 1 to 32.",
+    rich_help_panel=MOE_PANEL)]
+GranularityOption = Annotated[str | None, typer.Option(
+    "--granularity", metavar="INTEGER", help="Granularity G for krajewski-moe; optimal "
+    "without it picks the best G of 1, 2, 4, ..., 64.", rich_help_panel=MOE_PANEL)]
+DModelOption = Annotated[str | None, typer.Option(
+    "--d-model", metavar="INTEGER", help="With --n-blocks, for krajewski-moe: the model's width, in place "
+    "of --params (Eq. 10 counts its parameters and FLOPs).", rich_help_panel=MOE_PANEL)]
+NBlocksOption = Annotated[str | None, typer.Option(
+    "--n-blocks", metavar="INTEGER", help="With --d-model: the model's transformer blocks.",
+    rich_help_panel=MOE_PANEL)]
+
+
+def _moe_asked(preset: list[str] | None, *options: str | None) -> bool:
+    if all(option is None for option in options) and not preset:
+        return False  # the common case imports nothing more (start-up time)
+    from scalecalc.cli import moe_opts
+
+    return moe_opts.asked(preset, *options)
+
 
 @app.command(epilog=examples("scalecalc optimal --flops 1e24",
                              "scalecalc optimal --params 70B --preset besiroglu",
@@ -96,9 +120,25 @@ def optimal(
     price: PriceOption = None,
     accelerators: AcceleratorsOption = None,
     precision: PrecisionOption = None,
+    experts: ExpertsOption = None,
+    granularity: GranularityOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """The compute-optimal N, D, C and loss, fixed by exactly one of the budget options (or --model)."""
+    if _moe_asked(preset, experts, granularity):
+        from scalecalc.cli import moe_opts
+
+        moe_opts.optimal(
+            {"flops": flops, "params": params, "tokens": tokens, "loss": loss, "days": days,
+             "dollars": dollars},
+            model, preset, experts, granularity, (gpu, gpus, mfu, price, accelerators, precision), format,
+            {"--inference-tokens": inference_tokens, "--inference-gpu": inference_gpu,
+             "--inference-mfu": inference_mfu, "--inference-price": inference_price,
+             "--inference-requests": inference_requests, "--input-tokens": input_tokens,
+             "--output-tokens": output_tokens, "--prefill-mfu": prefill_mfu, "--decode-mfu": decode_mfu,
+             "--unique-tokens": unique_tokens, "--flops-per-token": flops_per_token, "--set": set_,
+             "--ci": ci is not None})
+        return
     hardware = training_hardware(gpu, gpus, mfu, price, accelerators, precision)
     counting = read_counting(model, flops_per_token, params)
     given = {"flops": flops, "params": params, "tokens": tokens, "loss": loss, "days": days,
@@ -191,10 +231,22 @@ def loss_command(
     price: PriceOption = None,
     accelerators: AcceleratorsOption = None,
     precision: PrecisionOption = None,
+    experts: ExpertsOption = None,
+    granularity: GranularityOption = None,
+    d_model: DModelOption = None,
+    n_blocks: NBlocksOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """The loss a law predicts for a run, its terms, what it gives away to the optimum, and its compute
     multiplier: its compute over what a compute-optimal run needs for the same loss."""
+    if _moe_asked(preset, experts, granularity, d_model, n_blocks):
+        from scalecalc.cli import moe_opts
+
+        moe_opts.loss(params, tokens, model, preset, experts, granularity, (d_model, n_blocks),
+                      (gpu, gpus, mfu, price, accelerators, precision), format,
+                      {"--steps": steps, "--flops": flops, "--core-days": core_days,
+                       "--unique-tokens": unique_tokens, "--flops-per-token": flops_per_token, "--set": set_})
+        return
     if steps is not None or core_days is not None or flops is not None:
         _other_variables(params, tokens, steps, core_days, flops, unique_tokens, model, flops_per_token,
                          (gpu, gpus, mfu, price, accelerators, precision), preset, set_, format)

@@ -29,6 +29,7 @@ QUESTIONS: dict[str, str] = {
     "transfer": "the data pre-training is worth to a fine-tune (transfer --params --finetune-tokens)",
     "densing": "the parameters an equally capable model needs some days later (densing)",
     "exchange": "train-time against test-time compute at equal strength (exchange)",
+    "moe": "mixture-of-experts laws: N, D and experts or granularity (optimal/loss --experts, --granularity)",
     "reference": "none: exponent ranges for reference only (presets show NAME)",
 }
 
