@@ -192,6 +192,18 @@ def test_model_gives_each_law_its_count(run_inprocess) -> None:
     assert "--tokens defaults to" in result.stderr
 
 
+def test_model_sets_the_sequence_length_unless_given(run_inprocess) -> None:
+    # DeepSeek LLM 7B trained at a context of 4096 (Table 2); Llama 3 8B at 8192 (catalogue).
+    for model, context in (("deepseek-llm-7b", 4096), ("llama-3-8b", 8192)):
+        rows = json.loads(run_inprocess("hparams", "--model", model, "-f", "json").stdout)
+        assert {row["seq_len"] for row in rows} == {context}
+        batch = rows[0]["batch_tokens"]
+        assert rows[0]["batch_sequences"] == max(1, round(batch / context))
+    given = run_inprocess("hparams", "--model", "llama-3-8b", "--seq-len", "2048", "-f", "json")
+    rows = json.loads(given.stdout)
+    assert {row["seq_len"] for row in rows} == {2048}
+
+
 # --- check plans: max_batch_ratio and max_lr_ratio ---
 
 def _plan(tmp_path, body: str) -> str:

@@ -1,6 +1,6 @@
 """`scalecalc hparams`: batch size, learning rate and steps from DeepSeek LLM, Porian et al. and Kaplan."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -32,8 +32,8 @@ def hparams(
         "in place of --params: each law gets its own count (Kaplan non-embedding, Porian the linear layers "
         "and head, DeepSeek's C every parameter).", rich_help_panel=MODEL_PANEL)] = None,
     seq_len: Annotated[str | None, typer.Option(
-        metavar="INTEGER", help="Tokens per sequence, for the batch in sequences and the steps (default "
-        "4096, DeepSeek LLM's; Porian et al. used 2048).")] = None,
+        metavar="INTEGER", help="Tokens per sequence, for the batch in sequences and the steps (default: "
+        "--model's training context, else 4096, DeepSeek LLM's; Porian et al. used 2048).")] = None,
     preset: Annotated[str | None, typer.Option(
         "--preset", "-p", metavar="NAME", help="With --flops: the preset whose allocation gives N and D, a "
         f"name or a .toml file (default {preset_files.DEFAULT_PRESET}).")] = None,
@@ -47,6 +47,7 @@ def hparams(
 
     length = core.DEFAULT_SEQ_LEN if seq_len is None else core.check_seq_len(seq_len)
     notes: list[str] = []
+    context: int | None = None
     if flops is not None:
         others = [name for name, value in (("--params", params), ("--tokens", tokens), ("--model", model))
                   if value is not None]
@@ -61,7 +62,9 @@ def hparams(
         if preset is not None:
             raise ScalecalcError("--preset chooses the allocation that turns --flops into N and D; drop it, "
                                  "or give --flops in place of the run.")
-        run = _given_run(params, tokens, model, notes)
+        run, context = _given_run(params, tokens, model, notes)
+    if seq_len is None and context is not None:
+        length = context
     rows = core.hyperparameters(run, length)
     warning = core.extrapolation_warning(rows)
     for line in [*notes, *([warning] if warning else [])]:
@@ -69,8 +72,10 @@ def hparams(
     write(rows, format, title=TITLE, transpose=True)
 
 
-def _given_run(params: str | None, tokens: str | None, model: str | None, notes: list[str]):
-    """The run of --params and --tokens, or of --model (its tokens from the catalogue unless given)."""
+def _given_run(params: str | None, tokens: str | None, model: str | None,
+               notes: list[str]) -> tuple[Any, int | None]:
+    """The run of --params and --tokens, or of --model (its tokens from the catalogue unless given),
+    and the model's training context length where there is a model."""
     from scalecalc import hparams as core
 
     if model is not None:
@@ -86,9 +91,10 @@ def _given_run(params: str | None, tokens: str | None, model: str | None, notes:
                 raise ScalecalcError(f"{sizes.name} has no published token count; give --tokens.")
             notes.append(tokens_note(sizes))
         count = sizes.tokens if tokens is None else parse_quantity(tokens, "--tokens")
-        return core.given_run(sizes.active, count, kaplan_params=sizes.law_params("non-embedding"),
-                              porian_params=float(matmul_params(sizes.architecture)))
+        run = core.given_run(sizes.active, count, kaplan_params=sizes.law_params("non-embedding"),
+                             porian_params=float(matmul_params(sizes.architecture)))
+        return run, core.check_seq_len(sizes.architecture.seq_len)
     if params is None or tokens is None:
         raise ScalecalcError("give --flops, or the run as --params and --tokens (or --model), such as "
                              "--params 7B --tokens 2T.")
-    return core.given_run(parse_quantity(params, "--params"), parse_quantity(tokens, "--tokens"))
+    return core.given_run(parse_quantity(params, "--params"), parse_quantity(tokens, "--tokens")), None
