@@ -6,6 +6,7 @@ import numpy as np
 import typer
 
 from scalecalc import solve
+from scalecalc.cli import precision_opts
 from scalecalc.cli.app import (
     AcceleratorsOption,
     CiOption,
@@ -96,6 +97,12 @@ def optimal(
     price: PriceOption = None,
     accelerators: AcceleratorsOption = None,
     precision: PrecisionOption = None,
+    # Training precision, for a precision law (Kumar et al. 2024): cli/precision_opts.py.
+    weight_bits: precision_opts.WeightBitsOption = None,
+    activation_bits: precision_opts.ActivationBitsOption = None,
+    kv_bits: precision_opts.KvBitsOption = None,
+    post_bits: precision_opts.PostBitsOption = None,
+    precision_search: precision_opts.PrecisionSearchOption = False,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """The compute-optimal N, D, C and loss, fixed by exactly one of the budget options (or --model)."""
@@ -115,6 +122,12 @@ def optimal(
     warnings: list[str] = counting_notes(counting, chosen)
     phases = {"--inference-requests": inference_requests, "--input-tokens": input_tokens,
               "--output-tokens": output_tokens, "--prefill-mfu": prefill_mfu, "--decode-mfu": decode_mfu}
+    bits = precision_opts.Bits(weight_bits, activation_bits, kv_bits, post_bits, precision_search)
+    if bits.given:
+        precision_opts.optimal(bits, chosen, key, value, hardware, format, {
+            "--model": model, "--flops-per-token": flops_per_token, "--ci": ci,
+            "--unique-tokens": unique_tokens, "--inference-tokens": inference_tokens, **phases})
+        return
     if any(text is not None for text in phases.values()):
         refuse_counting(counting, "--inference-requests")
         if key != "loss" or ci is not None or unique_tokens is not None:
@@ -191,10 +204,22 @@ def loss_command(
     price: PriceOption = None,
     accelerators: AcceleratorsOption = None,
     precision: PrecisionOption = None,
+    # Training precision, for a precision law (Kumar et al. 2024): cli/precision_opts.py.
+    weight_bits: precision_opts.WeightBitsOption = None,
+    activation_bits: precision_opts.ActivationBitsOption = None,
+    kv_bits: precision_opts.KvBitsOption = None,
+    post_bits: precision_opts.PostBitsOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """The loss a law predicts for a run, its terms, what it gives away to the optimum, and its compute
     multiplier: its compute over what a compute-optimal run needs for the same loss."""
+    bits = precision_opts.Bits(weight_bits, activation_bits, kv_bits, post_bits, False)
+    if bits.given:
+        hardware = training_hardware(gpu, gpus, mfu, price, accelerators, precision)
+        precision_opts.loss(bits, params, tokens, preset, set_, hardware, format, {
+            "--steps": steps, "--core-days": core_days, "--flops": flops, "--model": model,
+            "--unique-tokens": unique_tokens, "--flops-per-token": flops_per_token})
+        return
     if steps is not None or core_days is not None or flops is not None:
         _other_variables(params, tokens, steps, core_days, flops, unique_tokens, model, flops_per_token,
                          (gpu, gpus, mfu, price, accelerators, precision), preset, set_, format)

@@ -95,16 +95,22 @@ class PrecisionLaw(ChinchillaLaw):
         """§4.3's cost C = (6/16)·N·D·P: 6 at BF16."""
         return 6.0 * self.compute_bits / FULL_BITS
 
+    @property
+    def quantized(self) -> bool:
+        """Whether post-training quantization takes the weights below their training precision."""
+        return self.post_bits is not None and self.post_bits < self.weight_bits
+
     def params_term(self, params: ArrayLike) -> np.ndarray:
         return self.A * np.power(np.multiply(params, self.effective_fraction()), -self.alpha)
 
     def ptq(self, params: ArrayLike, tokens: ArrayLike) -> np.ndarray:
         """δ_PTQ = C_T·(D^γ_D / N^γ_N)·e^(−P_post/γ_post) (Eq. 2, BF16 training). For training below
         16 bits Eq. 9 puts N_eff for N and multiplies by Π_x [1 − e^(−C_x(P_x − P_post))]; the C_x are
-        not published, so that product is taken as 1: an upper bound on the penalty. Quantizing to
-        no fewer bits than training used costs nothing (Eq. 9: δ = 0 when P_post = P_train)."""
+        not published, so that product is taken as 1: an upper bound on the penalty. Quantization acts on
+        the weights: to no fewer bits than they were trained in, it costs nothing (Eq. 9: δ = 0 when
+        P_post = P_w)."""
         zero = np.zeros(np.broadcast(params, tokens).shape)
-        if self.post_bits is None or self.post_bits >= self.compute_bits:
+        if not self.quantized:
             return zero
         size = params if min(self.weight_bits, self.activation_bits, self.kv_bits) >= FULL_BITS else \
             np.multiply(params, self.effective_fraction())
@@ -121,7 +127,7 @@ class PrecisionLaw(ChinchillaLaw):
 
     def _chinchilla(self) -> ChinchillaLaw | None:
         """The same law as a plain Chinchilla one with A·(N_eff/N)^(−α), where there is no δ_PTQ."""
-        if self.post_bits is not None and self.post_bits < self.compute_bits:
+        if self.quantized:
             return None  # δ_PTQ grows with D: the numeric solver finds the optimum
         scaled = self.A * np.power(self.effective_fraction(), -self.alpha)
         return ChinchillaLaw(self.E, float(scaled), self.B, self.alpha, self.beta)
