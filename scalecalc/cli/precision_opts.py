@@ -14,6 +14,7 @@ import typer
 from scalecalc.errors import ScalecalcError
 from scalecalc.presets import Preset
 from scalecalc.quantities import parse_quantity
+from scalecalc.tomlfile import describe
 
 PANEL = "Training precision (kumar-precision)"
 _NOT_HARDWARE = "Not --precision (the accelerator's peak)."
@@ -42,10 +43,14 @@ def _bits(text: str | None, option: str) -> float | None:
 
     if text is None:
         return None
-    bits = parse_quantity(text, option)
+    refusal = ScalecalcError(f"{option}: {describe(text.strip())} is not a usable precision; give a number of bits "
+                             f"from {LOWEST_BITS:g} to {HIGHEST_BITS:g}, such as 4, 8 or 16.")
+    try:
+        bits = parse_quantity(text, option)
+    except ScalecalcError:  # NaN, inf, zero, garbled: one message that names the bounds
+        raise refusal from None
     if not LOWEST_BITS <= bits <= HIGHEST_BITS:
-        raise ScalecalcError(f"{option}: {text.strip()} is outside {LOWEST_BITS:g} to {HIGHEST_BITS:g} bits; "
-                             "give a precision such as 4, 8 or 16.")
+        raise refusal
     return bits
 
 
@@ -107,9 +112,6 @@ def loss(bits: Bits, params: str | None, tokens: str | None, preset: list[str] |
     from scalecalc.cli.app import emit, load_presets, priced
 
     bits.refuse(others)
-    if bits.search:
-        raise ScalecalcError("--precision-search finds the compute-optimal precision, a question for "
-                             "scalecalc optimal --flops; with loss give the bits, such as --weight-bits 4.")
     if params is None or tokens is None:
         raise ScalecalcError(f"{next(iter(bits.given))} needs a whole run: give --params and --tokens, "
                              "such as --params 110M --tokens 6B.")
