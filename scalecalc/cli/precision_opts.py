@@ -43,8 +43,8 @@ def _bits(text: str | None, option: str) -> float | None:
 
     if text is None:
         return None
-    refusal = ScalecalcError(f"{option}: {describe(text.strip())} is not a usable precision; give a number of bits "
-                             f"from {LOWEST_BITS:g} to {HIGHEST_BITS:g}, such as 4, 8 or 16.")
+    refusal = ScalecalcError(f"{option}: {describe(text.strip())} is not a usable precision; give a number "
+                             f"of bits from {LOWEST_BITS:g} to {HIGHEST_BITS:g}, such as 4, 8 or 16.")
     try:
         bits = parse_quantity(text, option)
     except ScalecalcError:  # NaN, inf, zero, garbled: one message that names the bounds
