@@ -6,7 +6,6 @@ say in how many bits a run's numbers are trained and stored, and change the loss
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -54,15 +53,13 @@ def _bits(text: str | None, option: str) -> float | None:
     return bits
 
 
-@dataclass(frozen=True)
 class Bits:
-    """The precision options as given on the command line."""
+    """The precision options as given on the command line (a plain class: a dataclass costs start-up
+    time on every `optimal`)."""
 
-    weight: str | None
-    activation: str | None
-    kv: str | None
-    post: str | None
-    search: bool
+    def __init__(self, weight: str | None, activation: str | None, kv: str | None, post: str | None,
+                 search: bool) -> None:
+        self.weight, self.activation, self.kv, self.post, self.search = weight, activation, kv, post, search
 
     @property
     def given(self) -> dict[str, Any]:
