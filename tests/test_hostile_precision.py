@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from hostile import refused
 
 RUN = ("loss", "--params", "110M", "--tokens", "6B", "-p", "kumar-precision")
