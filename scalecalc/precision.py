@@ -109,6 +109,13 @@ def searched(preset: Preset) -> Preset:
     return at_bits(preset, bits, bits, bits, option="--precision-search")
 
 
+def at_search_bound(preset: Preset) -> bool:
+    """Whether a searched P* sits at an end of the search (1e-6 bits from it): no optimum inside."""
+    law: PrecisionLaw = preset.law  # type: ignore[assignment]
+    lowest = max(LOWEST_BITS, *(law.lowest_bits(part) for part in PARTS))
+    return law.weight_bits >= HIGHEST_BITS - 1e-6 or law.weight_bits <= lowest + 2e-3
+
+
 def bits_warning(preset: Preset) -> str | None:
     """A line for stderr when a run's precisions leave the fitted 3–12 bits (and 16)."""
     law: PrecisionLaw = preset.law  # type: ignore[assignment]

@@ -98,3 +98,11 @@ def test_a_preset_file_of_the_precision_form_with_a_bool(run_inprocess, tmp_path
 
 def test_installed_entry_point_refuses_bits(run_installed) -> None:
     refused(run_installed(*RUN, "--weight-bits", "64"), "--weight-bits", "from 1 to 32")
+
+
+@pytest.mark.parametrize("command", [("loss", "--params", "1e8", "--tokens", "1e9"),
+                                     ("optimal", "--flops", "1e20")])
+def test_set_moves_the_threshold_above_sixteen_bits(run_inprocess, command) -> None:
+    # γ_a = 20 puts f_a's zero at n_a·γ_a = 28.1 bits: a BF16 run has no effective parameters.
+    result = run_inprocess(*command, "-p", "kumar-precision", "--set", "gamma_a=20")
+    refused(result, "activation bits", "28.1")

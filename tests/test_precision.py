@@ -182,3 +182,12 @@ def test_preset_all_leaves_the_precision_law_out(run_inprocess) -> None:
     result = run_inprocess("optimal", "--flops", "1e22", "--preset", "all", "--format", "json")
     assert result.code == 0
     assert "kumar-precision" not in [row["preset"] for row in json.loads(result.stdout)]
+
+
+def test_search_at_its_bound_says_so(run_inprocess) -> None:
+    # With γ_a = 20 (--set), P/f(P) falls all the way to 32 bits: P* is the search's end, not an optimum.
+    result = run_inprocess("optimal", "--flops", "1e20", "-p", "kumar-precision", "--set", "gamma_a=20",
+                           "--precision-search", "--format", "json")
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)[0]["weight_bits"] == 32
+    assert "at the end of the search" in result.stderr

@@ -128,9 +128,14 @@ def optimal(bits: Bits, chosen: list[Preset], key: str, value: Any, hardware: An
 
     bits.refuse(others)
     tuned = bits.presets(chosen)
+    notes: list[str] = []
     if bits.search:
         tuned = [precision.searched(item) for item in tuned]
+        notes = [f"warning: {item.name}'s compute-optimal precision lies at the end of the search, "
+                 f"{precision.HIGHEST_BITS:g} bits or the fewest its fit allows: no optimum inside."
+                 for item in tuned if precision.at_search_bound(item)]
     records = [precision.optimal(item, **{key: value}) for item in tuned]
     title = "Compute-optimal precision and run" if bits.search else \
         "Compute-optimal run at a training precision"
-    emit(chosen, priced(records, hardware), fmt, title=title, transpose=True, warnings=warnings(tuned))
+    emit(chosen, priced(records, hardware), fmt, title=title, transpose=True,
+         warnings=warnings(tuned) + notes)

@@ -101,6 +101,8 @@ class PrecisionLaw(ChinchillaLaw):
         return self.post_bits is not None and self.post_bits < self.weight_bits
 
     def params_term(self, params: ArrayLike) -> np.ndarray:
+        for part in PARTS:  # --set may move a threshold above the bits in use (16 by default)
+            self.check_bits(part)
         return self.A * np.power(np.multiply(params, self.effective_fraction()), -self.alpha)
 
     def ptq(self, params: ArrayLike, tokens: ArrayLike) -> np.ndarray:
@@ -127,8 +129,8 @@ class PrecisionLaw(ChinchillaLaw):
 
     def _chinchilla(self) -> ChinchillaLaw | None:
         """The same law as a plain Chinchilla one with A·(N_eff/N)^(−α), where there is no δ_PTQ."""
-        if self.quantized:
-            return None  # δ_PTQ grows with D: the numeric solver finds the optimum
+        if self.quantized or self.effective_fraction() <= 0:
+            return None  # δ_PTQ grows with D, or no effective parameters: numeric, which says so
         scaled = self.A * np.power(self.effective_fraction(), -self.alpha)
         return ChinchillaLaw(self.E, float(scaled), self.B, self.alpha, self.beta)
 
@@ -170,4 +172,4 @@ class PrecisionLaw(ChinchillaLaw):
                 b = d
             else:
                 a = c
-        return float((a + b) / 2)
+        return float(np.clip((a + b) / 2, grid[0], high))  # the grid's float steps may overshoot
