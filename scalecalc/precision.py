@@ -85,15 +85,19 @@ def assess(preset: Preset, params: float, tokens: float) -> Any:
     law: PrecisionLaw = preset.law  # type: ignore[assignment]  # set by at_bits
     full = law.at_bits(FULL_BITS, FULL_BITS, FULL_BITS)
     base = float(full.loss(params, tokens))
-    alone = {part: float(full.at_bits(*(getattr(law, f"{other}_bits") if other == part else FULL_BITS
-                                        for other in PARTS)).loss(params, tokens)) - base
-             for part in PARTS}
+    alone = {part: float(_only(law, part).loss(params, tokens)) - base for part in PARTS}
     trained = float(replace(law, post_bits=None).loss(params, tokens))
     costs = PrecisionCosts(
         **_precision(law, params), loss_at_16_bits=base,
         **{f"loss_from_{part}_bits": value for part, value in alone.items()},
         loss_from_training_bits=trained - base, loss_ptq=float(law.ptq(params, tokens)))
     return extend(report, costs)
+
+
+def _only(law: PrecisionLaw, part: str) -> PrecisionLaw:
+    """The law with `part` at the run's bits, the other parts at 16, and no quantization."""
+    bits = {other: FULL_BITS for other in PARTS} | {part: getattr(law, f"{part}_bits")}
+    return law.at_bits(bits["weight"], bits["activation"], bits["kv"])
 
 
 def optimal(preset: Preset, **question: Any) -> Any:
@@ -110,7 +114,8 @@ def searched(preset: Preset) -> Preset:
 
 
 def at_search_bound(preset: Preset) -> bool:
-    """Whether a searched P* sits at an end of the search (1e-6 bits from it): no optimum inside."""
+    """Whether a searched P* sits at an end of the search (32 bits, or the grid's first step above the
+    fewest bits the fit allows): then it is no optimum, only the search's edge."""
     law: PrecisionLaw = preset.law  # type: ignore[assignment]
     lowest = max(LOWEST_BITS, *(law.lowest_bits(part) for part in PARTS))
     return law.weight_bits >= HIGHEST_BITS - 1e-6 or law.weight_bits <= lowest + 2e-3
