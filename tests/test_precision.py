@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scalecalc import precision, presets, solve
 from scalecalc.laws import ChinchillaLaw
@@ -191,3 +193,24 @@ def test_search_at_its_bound_says_so(run_inprocess) -> None:
     assert result.code == 0, result.stderr
     assert json.loads(result.stdout)[0]["weight_bits"] == 32
     assert "at the end of the search" in result.stderr
+
+
+@settings(max_examples=40)
+@given(bits=st.floats(3.2, 32.0), log_flops=st.floats(18.0, 26.0))
+def test_eq6_size_shift_by_the_numeric_solver(bits, log_flops) -> None:
+    # Eq. 6 (§4.3): at a fixed budget N*(P)/N*(16) = (g(P)/g(16))^(−α/(α+β))·(P/16)^(−β/(α+β)), g = N_eff/N
+    # (the paper's tied form, with α = β). Found here by the bisection on the iso-FLOP line, not the
+    # closed form the preset uses, so the two are checked against each other.
+    from scalecalc import optimize
+
+    law = presets.load("kumar-precision").law
+    flops = 10.0 ** log_flops
+    at = {p: law.at_bits(p, p, p) for p in (bits, 16.0)}
+    found = {p: float(optimize.isoflop_optimum(item, np.asarray(flops), item.flops_per_param_token))
+             for p, item in at.items()}
+    share = law.alpha + law.beta
+    expected = (float(law.effective_fraction(bits) / law.effective_fraction(16.0)) ** (-law.alpha / share)
+                * (bits / 16.0) ** (-law.beta / share))
+    assert found[bits] / found[16.0] == pytest.approx(expected, rel=1e-9)
+    closed = at[bits].closed_form_allocation(at[bits].flops_per_param_token).params(flops)
+    assert found[bits] == pytest.approx(float(closed), rel=1e-9)
