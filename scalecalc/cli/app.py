@@ -182,10 +182,11 @@ def load_presets(specs: list[str] | None, need_law: bool = False, need_uncertain
     """Load the requested presets; 'all' means every built-in one that can answer."""
     names: list[str] = []
     for spec in specs or [preset_files.DEFAULT_PRESET]:
-        # 'all': the built-in language presets that plan (image, video and other domains by name).
+        # 'all': the built-in language presets that plan (image, video and other domains by name), but
+        # not a law whose constants are only a shape (kumar-precision: its E is of another data set).
         expanded = [name for name in preset_files.builtin_names()
                     if (found := preset_files.load(name)).domain == "language" and "optimal" in found.answers
-                    ] if spec == "all" else [spec]
+                    and getattr(found.law, "compared_in_all", True)] if spec == "all" else [spec]
         names.extend(name for name in expanded if name not in names)
     loaded = [preset_files.with_overrides(preset_files.load(name), overrides or []) for name in names]
     per_token = [item.name for item in loaded if item.params_convention == preset_files.PER_TOKEN]

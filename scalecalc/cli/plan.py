@@ -6,6 +6,7 @@ import numpy as np
 import typer
 
 from scalecalc import solve
+from scalecalc.cli import precision_opts
 from scalecalc.cli.app import (
     AcceleratorsOption,
     CiOption,
@@ -122,6 +123,12 @@ def optimal(
     precision: PrecisionOption = None,
     experts: ExpertsOption = None,
     granularity: GranularityOption = None,
+    # Training precision, for a precision law (Kumar et al. 2024): cli/precision_opts.py.
+    weight_bits: precision_opts.WeightBitsOption = None,
+    activation_bits: precision_opts.ActivationBitsOption = None,
+    kv_bits: precision_opts.KvBitsOption = None,
+    post_bits: precision_opts.PostBitsOption = None,
+    precision_search: precision_opts.PrecisionSearchOption = False,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """The compute-optimal N, D, C and loss, fixed by exactly one of the budget options (or --model)."""
@@ -137,7 +144,8 @@ def optimal(
              "--inference-requests": inference_requests, "--input-tokens": input_tokens,
              "--output-tokens": output_tokens, "--prefill-mfu": prefill_mfu, "--decode-mfu": decode_mfu,
              "--unique-tokens": unique_tokens, "--flops-per-token": flops_per_token, "--set": set_,
-             "--ci": ci is not None})
+             "--ci": ci is not None, "--precision-search": precision_search,
+             **precision_opts.asked(weight_bits, activation_bits, kv_bits, post_bits)})
         return
     hardware = training_hardware(gpu, gpus, mfu, price, accelerators, precision)
     counting = read_counting(model, flops_per_token, params)
@@ -155,6 +163,12 @@ def optimal(
     warnings: list[str] = counting_notes(counting, chosen)
     phases = {"--inference-requests": inference_requests, "--input-tokens": input_tokens,
               "--output-tokens": output_tokens, "--prefill-mfu": prefill_mfu, "--decode-mfu": decode_mfu}
+    bits = precision_opts.Bits(weight_bits, activation_bits, kv_bits, post_bits, precision_search)
+    if bits.given:
+        precision_opts.optimal(bits, chosen, key, value, hardware, format, {
+            "--model": model, "--flops-per-token": flops_per_token, "--ci": ci,
+            "--unique-tokens": unique_tokens, "--inference-tokens": inference_tokens, **phases})
+        return
     if any(text is not None for text in phases.values()):
         refuse_counting(counting, "--inference-requests")
         if key != "loss" or ci is not None or unique_tokens is not None:
@@ -235,6 +249,11 @@ def loss_command(
     granularity: GranularityOption = None,
     d_model: DModelOption = None,
     n_blocks: NBlocksOption = None,
+    # Training precision, for a precision law (Kumar et al. 2024): cli/precision_opts.py.
+    weight_bits: precision_opts.WeightBitsOption = None,
+    activation_bits: precision_opts.ActivationBitsOption = None,
+    kv_bits: precision_opts.KvBitsOption = None,
+    post_bits: precision_opts.PostBitsOption = None,
     format: FormatOption = OutputFormat.table,
 ) -> None:
     """The loss a law predicts for a run, its terms, what it gives away to the optimum, and its compute
@@ -245,7 +264,15 @@ def loss_command(
         moe_opts.loss(params, tokens, model, preset, experts, granularity, (d_model, n_blocks),
                       (gpu, gpus, mfu, price, accelerators, precision), format,
                       {"--steps": steps, "--flops": flops, "--core-days": core_days,
-                       "--unique-tokens": unique_tokens, "--flops-per-token": flops_per_token, "--set": set_})
+                       "--unique-tokens": unique_tokens, "--flops-per-token": flops_per_token, "--set": set_,
+                       **precision_opts.asked(weight_bits, activation_bits, kv_bits, post_bits)})
+        return
+    bits = precision_opts.Bits(weight_bits, activation_bits, kv_bits, post_bits, False)
+    if bits.given:
+        hardware = training_hardware(gpu, gpus, mfu, price, accelerators, precision)
+        precision_opts.loss(bits, params, tokens, preset, set_, hardware, format, {
+            "--steps": steps, "--core-days": core_days, "--flops": flops, "--model": model,
+            "--unique-tokens": unique_tokens, "--flops-per-token": flops_per_token})
         return
     if steps is not None or core_days is not None or flops is not None:
         _other_variables(params, tokens, steps, core_days, flops, unique_tokens, model, flops_per_token,
