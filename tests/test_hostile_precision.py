@@ -117,3 +117,8 @@ def test_set_moves_the_threshold_above_sixteen_bits(run_inprocess, command) -> N
 def test_bits_with_a_mixture_of_experts_law(run_inprocess, command) -> None:
     # No published law joins precision and experts: the bits are refused, never dropped silently.
     refused(run_inprocess(*command), "does not go with --experts")
+
+
+def test_model_and_params_together(run_inprocess) -> None:
+    refused(run_inprocess("loss", "--model", "llama-3-8b", "--params", "8B", "-p", "kumar-precision",
+                          "--weight-bits", "8"), "--model or --params")

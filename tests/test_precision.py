@@ -214,3 +214,19 @@ def test_eq6_size_shift_by_the_numeric_solver(bits, log_flops) -> None:
     assert found[bits] / found[16.0] == pytest.approx(expected, rel=1e-9)
     closed = at[bits].closed_form_allocation(at[bits].flops_per_param_token).params(flops)
     assert found[bits] == pytest.approx(float(closed), rel=1e-9)
+
+
+def test_a_catalogue_model_brings_its_non_embedding_count_and_tokens(run_inprocess) -> None:
+    # Kumar et al. count non-embedding parameters (§2.3); the catalogue gives llama-3-8b 15T tokens.
+    bits = ("-p", "kumar-precision", "--weight-bits", "8", "--activation-bits", "8", "--kv-bits", "8")
+    from_model = run_inprocess("loss", "--model", "llama-3-8b", *bits, "-f", "json")
+    assert from_model.code == 0, from_model.stderr
+    row = json.loads(from_model.stdout)[0]
+    from scalecalc.models.sizing import resolve
+
+    sizes = resolve("llama-3-8b")
+    assert row["params"] == pytest.approx(sizes.law_params("non-embedding"), rel=1e-12)
+    assert row["tokens"] == pytest.approx(15e12, rel=1e-12)
+    by_hand = run_inprocess("loss", "--params", repr(row["params"]), "--tokens", "15T", *bits, "-f", "json")
+    assert json.loads(by_hand.stdout)[0]["loss"] == pytest.approx(row["loss"], rel=1e-12)
+    assert "--tokens defaults to" in from_model.stderr

@@ -270,8 +270,8 @@ def loss_command(
     bits = precision_opts.Bits(weight_bits, activation_bits, kv_bits, post_bits, False)
     if bits.given:
         hardware = training_hardware(gpu, gpus, mfu, price, accelerators, precision)
-        precision_opts.loss(bits, params, tokens, preset, set_, hardware, format, {
-            "--steps": steps, "--core-days": core_days, "--flops": flops, "--model": model,
+        precision_opts.loss(bits, params, tokens, model, preset, set_, hardware, format, {
+            "--steps": steps, "--core-days": core_days, "--flops": flops,
             "--unique-tokens": unique_tokens, "--flops-per-token": flops_per_token})
         return
     if steps is not None or core_days is not None or flops is not None:

@@ -107,22 +107,40 @@ def warnings(chosen: list[Preset]) -> list[str]:
     return [line for item in chosen if (line := precision.bits_warning(item))]
 
 
-def loss(bits: Bits, params: str | None, tokens: str | None, preset: list[str] | None,
+def loss(bits: Bits, params: str | None, tokens: str | None, model: str | None, preset: list[str] | None,
          set_: list[str] | None, hardware: Any, fmt: Any, others: dict[str, Any]) -> None:
-    """`loss --params N --tokens D` at these bits: the loss, N_eff and what each precision costs."""
+    """`loss --params N --tokens D` (or --model) at these bits: the loss, N_eff and what each precision
+    costs. A catalogue model brings the count each law was fitted on, and its tokens unless given."""
     from scalecalc import precision
     from scalecalc.cli.app import emit, load_presets, priced
 
     bits.refuse(others)
-    if params is None or tokens is None:
-        raise ScalecalcError(f"{next(iter(bits.given))} needs a whole run: give --params and --tokens, "
-                             "such as --params 110M --tokens 6B.")
-    n, d = parse_quantity(params, "--params"), parse_quantity(tokens, "--tokens")
+    notes: list[str] = []
+    sizes = None
+    if model is not None:
+        if params is not None:
+            raise ScalecalcError("give --model or --params, not both: --model sets the model size N.")
+        from scalecalc.models.sizing import resolve, tokens_note
+
+        sizes = resolve(model)
+        if tokens is None:
+            if sizes.tokens is None:
+                raise ScalecalcError(f"{sizes.name} has no published training token count in the catalogue; "
+                                     "give --tokens, such as --tokens 2T.")
+            notes.append(tokens_note(sizes))
+            tokens = repr(sizes.tokens)
+    elif params is None or tokens is None:
+        raise ScalecalcError(f"{next(iter(bits.given))} needs a whole run: give --params and --tokens (or "
+                             "--model), such as --params 110M --tokens 6B.")
+    d = parse_quantity(tokens, "--tokens")
     chosen = load_presets(preset, need_law=True, overrides=set_)
     tuned = bits.presets(chosen)
-    records = [precision.assess(item, n, d) for item in tuned]
+    records = []
+    for item in tuned:
+        n = parse_quantity(params, "--params") if sizes is None else sizes.law_params(item.params_convention)
+        records.append(precision.assess(item, n, d))
     emit(chosen, priced(records, hardware), fmt, title="Predicted loss at a training precision",
-         transpose=True, warnings=warnings(tuned))
+         transpose=True, warnings=warnings(tuned) + notes)
 
 
 def optimal(bits: Bits, chosen: list[Preset], key: str, value: Any, hardware: Any, fmt: Any,
