@@ -47,6 +47,7 @@ STAGE_TOLERANCE = {"ftol": 1e-12, "gtol": 1e-9, "max_iter": 2000}  # a sample's 
 SAME_OPTIMUM = 1e-4  # relative objective gap within which a start counts as reaching the best
 CHUNK = 256  # starts evaluated together: keeps the working arrays inside the CPU cache
 CHUNK_CELLS = 2**20  # ...and with many runs, fewer starts at once: about 8 MB per working array
+BOOTSTRAP_CELLS = 2**22  # resamples x runs drawn at once: about 32 MB for the draws, as much for weights
 MAX_RESAMPLES = 100_000  # Besiroglu et al. use 4,000; the draws are saved and reused by --ci
 DELTA_RANGE = (1e-6, 10.0)  # Huber delta on ln L: beyond 10 it is least squares, below 1e-6 float32 fails
 SEED_LIMIT = 2**64  # seeds are 0 to 2^64 - 1
@@ -318,12 +319,16 @@ def bootstrap(fit: Fit, resamples: int, *, seed: int | None = None,
     check_bootstrap(resamples, seed)
     rng = np.random.default_rng(seed)
     n = len(fit.runs)
+    # With many runs, fewer resamples at once: the draws and weights are (batch, runs) arrays. The
+    # generator gives the same numbers however the draws are split, so the batch does not change them.
+    batch = max(1, min(batch, BOOTSTRAP_CELLS // n))
     draws = np.empty((resamples, 5))
     for lo in range(0, resamples, batch):
         count = min(batch, resamples - lo)
         picks = rng.integers(0, n, size=(count, n))
-        weights = np.zeros((count, n))
-        np.add.at(weights, (np.arange(count)[:, None], picks), 1.0)
+        picks += np.arange(count)[:, None] * n  # each resample's draws counted in its own row
+        weights = np.bincount(picks.ravel(), minlength=count * n).reshape(count, n).astype(float)
+        del picks
         objective = _objective(fit.runs, fit.delta, weights=weights, rows=np.arange(count))
         result = minimize_batch(objective, np.tile(fit.x, (count, 1)), ftol=1e-13, gtol=1e-10, max_iter=2000)
         a, b, e, alpha, beta = result.x.T
