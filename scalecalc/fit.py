@@ -41,6 +41,7 @@ POLISH = 32  # best end points of the float32 search that are polished in float6
 SCREEN_RUNS = 1_000  # more runs than this: screen the starts on a sample of this many
 STAGE_GROWTH = 16  # each polishing stage fits at most this many times the runs of the one before
 FINALISTS = 4  # distinct optima carried from one polishing stage to the next
+POLISH_COST = 4  # a polished end point costs about 4 screened starts per run (float64, tighter tolerance)
 SAMPLE_SEED = 0  # the samples are fixed, so the same runs always give the same fit
 FINAL_TOLERANCE = {"ftol": 1e-15, "gtol": 1e-12, "max_iter": 2000}
 STAGE_TOLERANCE = {"ftol": 1e-12, "gtol": 1e-9, "max_iter": 2000}  # a sample's optimum is only a start
@@ -199,17 +200,17 @@ def fit_runs(runs: Runs, *, delta: float = 1e-3, grid: str = "fast", screen: int
         if progress is not None:
             progress(units)
 
-    def per_run(sample: Runs) -> Callable[[int], None]:
-        return lambda count: advance(count * len(sample))
+    def per_run(sample: Runs, cost: int) -> Callable[[int], None]:
+        return lambda count: advance(count * len(sample) * cost)
 
     screened = samples[0]
     search = minimize_batch(_objective(screened, delta, np.float32), starts, ftol=1e-8, gtol=1e-7,
-                            progress=per_run(screened))
+                            progress=per_run(screened, 1))
     x, fun, keep = search.x, search.fun, POLISH
     for sample in samples[1:] or samples:
         last = len(sample) == len(runs)
         polished = minimize_batch(_objective(sample, delta), x[_distinct_best(x, fun, keep)],
-                                  progress=per_run(sample),
+                                  progress=per_run(sample, POLISH_COST),
                                   **(FINAL_TOLERANCE if last else STAGE_TOLERANCE))
         x, fun, keep = polished.x, polished.fun, FINALISTS
     advance(work(len(runs), grid, screen) - done[0])  # fewer distinct end points than planned
@@ -241,11 +242,11 @@ def stage_sizes(count: int, screen: int = SCREEN_RUNS) -> list[int]:
 
 def work(count: int, grid: str, screen: int = SCREEN_RUNS) -> int:
     """Units of work fit_runs reports to `progress` in all: each start or end point that finishes
-    counts the runs it was fitted to."""
+    counts the runs it was fitted to (POLISH_COST times over when polished)."""
     sizes = stage_sizes(count, screen)
     polished = sizes[1:] or sizes
-    return (len(grid_points(grid)) * sizes[0] + POLISH * polished[0]
-            + FINALISTS * sum(polished[1:]))
+    polishing = POLISH * polished[0] + FINALISTS * sum(polished[1:])
+    return len(grid_points(grid)) * sizes[0] + POLISH_COST * polishing
 
 
 def _sample(runs: Runs, size: int) -> Runs:
