@@ -10,8 +10,8 @@ end points are polished in float64 to full precision.
 Many runs (more than SCREEN_RUNS): every start costs in proportion to the runs, so the starts are
 screened on a fixed random sample of the runs, and only the best distinct end points go on, polished
 on ever larger nested samples (each up to STAGE_GROWTH times the last) and finally on all the runs.
-The basins are shaped by the law, not by any one run, so a sample of a thousand runs ranks them as
-all the runs would; the last stages settle the choice on the full data.
+The basins are shaped by the law rather than by any one run, so a sample of a thousand runs ranks
+them much as all the runs would, and as the best 32 go on, the larger samples settle the choice.
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ SEED_LIMIT = 2**64  # seeds are 0 to 2^64 - 1
 
 @dataclass(frozen=True)
 class HuberLogLoss:
-    """Σ w·Huber_δ(LSE(a − α·ln N, b − β·ln D, e) − ln L) and its analytic gradient.
+    """Σ w·Huber_δ(LSE(a − α·ln N, b − β·ln D, e) − ln L) and its analytic gradient, evaluated
+    in blocks of at most `cells` starts x runs (more runs than that: the runs are split too).
 
     `weights`, one row per resample, turns the sum into a bootstrap resample's sum; `rows` says
     which weight row each problem uses.
@@ -69,7 +70,6 @@ class HuberLogLoss:
     dtype: type = np.float64
     weights: np.ndarray | None = None
     rows: np.ndarray | None = None
-
     cells: int = CHUNK_CELLS  # starts x runs evaluated together; bounds the working memory
 
     def __call__(self, x: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
