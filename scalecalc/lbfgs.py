@@ -29,8 +29,12 @@ class BatchResult:
 
 
 def minimize_batch(objective: Objective, x0: np.ndarray, *, memory: int = 10, max_iter: int = 1000,
-                   ftol: float = 2.2e-9, gtol: float = 1e-5) -> BatchResult:
-    """Minimize `objective` from every row of x0; a non-finite f counts as a failed step."""
+                   ftol: float = 2.2e-9, gtol: float = 1e-5,
+                   progress: Callable[[int], None] | None = None) -> BatchResult:
+    """Minimize `objective` from every row of x0; a non-finite f counts as a failed step.
+
+    `progress(k)`, if given, is told each time k more problems finish.
+    """
     starts, dim = x0.shape
     ids = np.arange(starts)
     x = np.array(x0, dtype=float)
@@ -75,11 +79,15 @@ def minimize_batch(objective: Objective, x0: np.ndarray, *, memory: int = 10, ma
             out_x[finished], out_f[finished] = x[done], f[done]
             out_iterations[finished] = iteration + 1
             out_converged[finished] = True
+            if progress is not None:
+                progress(finished.size)
             keep = ~done
             ids, x, f, g = ids[keep], x[keep], f[keep], g[keep]
             steps, changes, rho, scale = steps[keep], changes[keep], rho[keep], scale[keep]
 
     out_x[ids], out_f[ids], out_iterations[ids] = x, f, max_iter  # those still running ran out
+    if progress is not None and ids.size:
+        progress(ids.size)
     return BatchResult(out_x, out_f, out_iterations, out_converged)
 
 

@@ -124,8 +124,9 @@ def fit(
     target = _save_target(save, runs_file, force)
     data = load_runs(runs_file, _non_empty(columns, "--columns", "params=n_params,loss=val_loss"),
                      drop_highest_loss, floor, skip_bad_rows=skip_bad_rows)
-    with _status(f"Fitting {len(data)} runs from {len(fitting.grid_points(grid)):,} starts"):
-        result = fitting.fit_runs(data, delta=huber, grid=grid)
+    result = _with_progress(fitting.work(len(data), grid),
+                            lambda step: fitting.fit_runs(data, delta=huber, grid=grid, progress=step),
+                            f"Fitting {len(data):,} runs from {len(fitting.grid_points(grid)):,} starts")
     if bootstrap:
         from dataclasses import replace
 
@@ -184,12 +185,13 @@ def _status(message: str) -> Any:
     console = Console(stderr=True)
     return console.status(message) if console.is_terminal else contextlib.nullcontext()
 
-def _with_progress(total: int, work: Any) -> Any:
+
+def _with_progress(total: int, work: Any, label: str = "Bootstrap refits") -> Any:
     """Run work(step) with a progress bar on stderr (a terminal only); step(k) advances it by k."""
     from rich.console import Console
     from rich.progress import Progress
 
     console = Console(stderr=True)
     with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
-        task = bar.add_task("Bootstrap refits", total=total)
+        task = bar.add_task(label, total=total)
         return work(lambda count: bar.advance(task, count))
