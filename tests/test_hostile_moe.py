@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.hostile import refused
+from hostile import refused
 
 LUD = ("-p", "ludziejewski-moe")
 KRA = ("-p", "krajewski-moe")
