@@ -4,7 +4,6 @@ with one line on stderr, exit 2, an empty stdout and no traceback."""
 from __future__ import annotations
 
 import pytest
-
 from hostile import refused
 
 LUD = ("-p", "ludziejewski-moe")
