@@ -234,7 +234,11 @@ def _dense(preset: Preset) -> ChinchillaLaw | None:
 
 
 def _best_params(law: Any, flops: float, granularity: float) -> float:
-    """N_act minimizing L(N, C/F_token(N, G), G): a grid in ln N, then golden-section refinement."""
+    """N_act minimizing L(N, C/F_token(N, G), G): a grid in ln N, then bisection on the slope.
+
+    The loss is flat at its minimum, so comparing losses (golden section) pins ln N only to about
+    1e-8, which differs between machines; the slope's sign change is sharp, so bisect on that.
+    """
     def loss_at(log_n: np.ndarray) -> np.ndarray:
         n = np.exp(log_n)
         tokens = flops / law.flops_per_token(n, granularity)
@@ -243,13 +247,17 @@ def _best_params(law: Any, flops: float, granularity: float) -> float:
     grid = np.linspace(0.0, np.log(flops / law.c_f), 801)
     index = int(np.argmin(loss_at(grid)))
     lo, hi = grid[max(index - 1, 0)], grid[min(index + 1, grid.size - 1)]
-    ratio = (np.sqrt(5) - 1) / 2
-    for _ in range(80):  # the bracket shrinks by 0.618 a pass: far below double precision
-        left, right = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
-        if loss_at(np.array(left)) < loss_at(np.array(right)):
-            hi = right
+    step = 1e-4  # central difference in ln N: rounding noise ~1e-16/step, far below the bracket's end
+
+    def rising(log_n: float) -> bool:
+        return bool(loss_at(np.array(log_n + step)) > loss_at(np.array(log_n - step)))
+
+    for _ in range(100):  # the bracket halves a pass: far below double precision
+        middle = 0.5 * (lo + hi)
+        if rising(middle):
+            hi = middle
         else:
-            lo = left
+            lo = middle
     return float(np.exp(0.5 * (lo + hi)))
 
 

@@ -49,7 +49,8 @@ def test_screened_fit_reaches_the_exhaustive_optimum() -> None:
     assert fit.stage_sizes(len(many), 500) == [500, 2121, 9000]  # screen, a middle stage, all runs
     screened = fit.fit_runs(many, grid="fast", screen=500)
     exhaustive = fit.fit_runs(many, grid="fast", screen=len(many))
-    assert screened.objective == pytest.approx(exhaustive.objective, rel=1e-9)
+    assert screened.objective <= exhaustive.objective * (1 + 1e-9)  # the goal: no worse than 1e-9
+    assert screened.objective == pytest.approx(exhaustive.objective, rel=1e-8)
     assert screened.x == pytest.approx(exhaustive.x, rel=1e-6)
     assert screened.converged and screened.warnings == []
     assert 1 <= screened.starts_at_best <= screened.starts == 243
@@ -62,8 +63,13 @@ def test_screened_path_chooses_the_same_basin_on_the_reference_runs(reference: r
     exhaustive = paper_fit
     screened = fit.fit_runs(reference, grid="paper", screen=screen)
     assert fit.stage_sizes(len(reference), screen)[0] == screen
-    assert screened.objective == pytest.approx(exhaustive.objective, rel=1e-9)
-    assert screened.x == pytest.approx(exhaustive.x, rel=1e-6)
+    # Never worse than the exhaustive fit by more than 1e-9; the two may stop apart by about 1.5e-9
+    # either way, as L-BFGS ends differently across NumPy releases (1.26 stops the exhaustive one higher).
+    assert screened.objective <= exhaustive.objective * (1 + 1e-9)
+    assert screened.objective == pytest.approx(exhaustive.objective, rel=1e-8)
+    # The valley is flat: 1.5e-9 in the objective moves ln A by 2e-5 (NumPy 1.26). Another basin
+    # would differ by far more.
+    assert screened.x == pytest.approx(exhaustive.x, rel=1e-4)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -126,7 +132,8 @@ def test_cli_fits_more_runs_than_the_old_limit_with_a_progress_bar(run_inprocess
                                          strict=True))
     path = tmp_path / "many.csv"
     path.write_text("params,tokens,loss\n" + rows)
-    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # Rich: treat stderr as a terminal
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # Rich 14: treat stderr as a terminal
+    monkeypatch.setenv("FORCE_COLOR", "1")  # ...and Rich 13, which reads only this
     result = run_inprocess("fit", str(path), "--format", "json")
     assert result.code == 0, result.stderr
     values = {row["name"]: row["value"] for row in json.loads(result.stdout)}

@@ -192,6 +192,8 @@ def _with_progress(total: int, work: Any, label: str = "Bootstrap refits") -> An
     from rich.progress import Progress
 
     console = Console(stderr=True)
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+    if not console.is_terminal:  # rich before 14 writes a blank line even for a disabled bar
+        return work(lambda count: None)
+    with Progress(console=console, transient=True) as bar:
         task = bar.add_task(label, total=total)
         return work(lambda count: bar.advance(task, count))
