@@ -470,3 +470,13 @@ def test_any_bytes_read_or_are_refused(tmp_path: Path, raw: bytes) -> None:
     for action in (lambda: check.read_plan(path), lambda: hardware.read_catalogue(path),
                    lambda: presets.parse_file(path)):
         _must_read_or_refuse(action)
+
+
+@pytest.mark.parametrize("form", ["0.4", "a.b", "chinchilla.x", ".", "..", "chinchilla."])
+def test_a_law_form_that_is_not_a_name(run_inprocess, tmp_path: Path, form: str) -> None:
+    # Found by hypothesis: a form with a dot was looked up as a module path and raised ImportError.
+    path = tmp_path / "odd.toml"
+    path.write_text(f'name = "odd"\n[law]\nform = "{form}"\n')
+    result = run_inprocess("optimal", "--flops", "1e21", "-p", str(path))
+    assert result.code == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    assert "form" in result.stderr

@@ -44,8 +44,9 @@ def forms(kind: str, wanted: str | None = None) -> dict[str, type[Any]]:
     """The law forms of `kind` ("joint", "single", "rule", "aux") by name. The module named after
     the wanted form (data-constrained: data_constrained.py) is looked at first; the rest of the
     package is read only when the form is not there (start-up time)."""
-    if wanted is not None:
-        module = f"{__name__}.{wanted.replace('-', '_')}"
+    stem = None if wanted is None else wanted.replace("-", "_")
+    if stem is not None and stem.isidentifier():  # "0.4" or "a.b" would name no module (or a package's)
+        module = f"{__name__}.{stem}"
         if importlib.util.find_spec(module) is not None:
             found = _forms((module,)).get(kind, {})
             if wanted in found:
