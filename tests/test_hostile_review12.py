@@ -101,3 +101,86 @@ def test_design_mostly_failed_simulations_are_warned_about(run_inprocess):
     assert result.code == 0, result.stderr
     _strict_json(result.stdout)
     assert "simulations had a minimum at every budget" in result.stderr
+
+
+# --- fit --method envelope ------------------------------------------------------------------------
+
+CHINCHILLA = (1.69, 406.4, 410.7, 0.34, 0.28)  # Hoffmann et al. 2022 Eq. 10 (rounded)
+
+
+def _curves_text(runs: list[tuple[str, float, np.ndarray]]) -> str:
+    e, a, b, alpha, beta = CHINCHILLA
+    lines = ["run,params,tokens,loss"]
+    for name, n, tokens in runs:
+        lines += [f"{name},{n!r},{float(d)!r},{float(e + a / n**alpha + b / d**beta)!r}" for d in tokens]
+    return "\n".join(lines) + "\n"
+
+
+def _gapped(order: list[int]) -> list[tuple[str, float, np.ndarray]]:
+    """Two groups of three sizes whose FLOP ranges do not meet (1e17-6e19 and 6e22-2.4e24)."""
+    runs = [(f"n{n:.0e}", n, np.geomspace(lo, hi, 30)) for n, lo, hi in (
+        (1e8, 1e9, 1e10), (2e8, 1e9, 1e10), (4e8, 1e9, 1e10),
+        (1e10, 1e12, 1e13), (2e10, 1e12, 1e13), (4e10, 1e12, 1e13))]
+    return [runs[index] for index in order]
+
+
+def test_envelope_gap_between_curves_is_no_ones_win(run_inprocess, tmp_path):
+    """Grid points that no curve reaches had argmin's first curve as winner: with a middle size listed
+    first, the gap counted as its win and bent the line. The answer must not depend on the order."""
+    answers = []
+    for index, order in enumerate(([0, 1, 2, 3, 4, 5], [4, 0, 1, 2, 3, 5])):
+        path = tmp_path / f"curves{index}.csv"
+        path.write_text(_curves_text(_gapped(order)), encoding="utf-8")
+        result = run_inprocess("fit", str(path), "--method", "envelope", "--grid-points", "200",
+                               "--format", "json")
+        assert result.code == 0, result.stderr
+        answers.append({row["name"]: row["value"] for row in _strict_json(result.stdout)})
+    assert answers[1]["a"] == pytest.approx(answers[0]["a"], rel=1e-9)
+    assert answers[1]["share_smallest_size"] == pytest.approx(answers[0]["share_smallest_size"], rel=1e-9)
+    assert answers[0]["share_smallest_size"] < 0.5  # the gap (over half the grid) is nobody's
+
+
+def _envelope(run, tmp_path: Path, text: str, *extra: str):
+    path = tmp_path / "curves.csv"
+    path.write_text(text, encoding="utf-8")
+    return run("fit", str(path), "--method", "envelope", *extra)
+
+
+def test_envelope_two_losses_at_one_point_are_refused(run_inprocess, tmp_path):
+    text = _curves_text(_gapped([0, 1, 2]))
+    text += "n1e+08,100000000.0,1000000000.0,9.99\n"  # the first point of n1e+08 again, another loss
+    refused(_envelope(run_inprocess, tmp_path, text), "run 'n1e+08' has two losses", "at 1e+09 tokens")
+
+
+def test_envelope_repeated_identical_rows_are_harmless(run_inprocess, tmp_path):
+    text = _curves_text(_gapped([0, 1, 2, 3, 4, 5]))
+    once = _envelope(run_inprocess, tmp_path, text, "--format", "json")
+    twice = _envelope(run_inprocess, tmp_path, text + text.split("\n", 1)[1], "--format", "json")
+    assert once.code == twice.code == 0, twice.stderr
+    assert _strict_json(twice.stdout) == _strict_json(once.stdout)
+
+
+def test_envelope_constant_loss_is_refused(run_inprocess, tmp_path):
+    text = "run,params,tokens,loss\n" + "".join(
+        f"r{n},{n}e8,{d}e9,2.5\n" for n in (1, 2, 4, 8) for d in (1, 2, 4, 8))
+    refused(_envelope(run_inprocess, tmp_path, text), "every loss is 2.5")
+
+
+def test_envelope_table_too_large_is_refused(run_inprocess, tmp_path):
+    text = _curves_text([(f"r{index}", 1e8 * 1.01**index, np.geomspace(1e9, 1e10, 2))
+                         for index in range(300)])
+    refused(_envelope(run_inprocess, tmp_path, text, "--grid-points", "100000"),
+            "300 curves × 100,000 grid points is more than the 20,000,000")
+
+
+def test_envelope_bootstrap_too_large_is_refused(run_inprocess, tmp_path):
+    text = _curves_text(_gapped([0, 1, 2, 3, 4, 5]))
+    refused(_envelope(run_inprocess, tmp_path, text, "--grid-points", "100000", "--bootstrap", "100000"),
+            "--bootstrap 100,000 × 6 curves × 100,000 grid points is more than")
+
+
+def test_envelope_small_edge_share_never_reads_zero_percent(run_inprocess, tmp_path):
+    from scalecalc import envelope
+
+    assert envelope._percent(0.001) == "under 1%" and envelope._percent(0.999) == "over 99%"
+    assert envelope._percent(0.32) == "32%"
