@@ -184,3 +184,34 @@ def test_envelope_small_edge_share_never_reads_zero_percent(run_inprocess, tmp_p
 
     assert envelope._percent(0.001) == "under 1%" and envelope._percent(0.999) == "over 99%"
     assert envelope._percent(0.32) == "32%"
+
+
+# --- fit --x --y --law ----------------------------------------------------------------------------
+
+def _power_points(tmp_path: Path) -> Path:
+    x = np.geomspace(1e7, 1e10, 12)
+    path = tmp_path / "points.csv"
+    path.write_text("params,loss\n" + "".join(f"{float(a)!r},{float(1.8 + (1e6 / a) ** 0.3)!r}\n" for a in x),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("option", "gist"), [
+    ("--law", "--law: '' is not a law form"),  # was taken for the default, power
+    ("--direction", "--direction: '' is not one of auto, falling, rising"),  # was taken for auto
+])
+def test_curve_empty_law_or_direction_is_refused(run_inprocess, tmp_path, option, gist):
+    path = str(_power_points(tmp_path))
+    refused(run_inprocess("fit", path, "--x", "params", "--y", "loss", option, ""), gist)
+
+
+def test_bnsl_on_a_plain_power_law_saves(run_inprocess, tmp_path):
+    """Least squares left c1 at -4e-15 on a curve with no break, and --save refused it as a bend back."""
+    target = tmp_path / "law.toml"
+    result = run_inprocess("fit", str(_power_points(tmp_path)), "--x", "params", "--y", "loss", "--law",
+                           "bnsl", "--save", str(target), "--format", "json")
+    assert result.code == 0, result.stderr
+    assert {row["name"]: row["value"] for row in _strict_json(result.stdout)}["c1"] == 0
+    asked = run_inprocess("loss", "--params", "1e9", "-p", str(target), "--format", "json")
+    assert asked.code == 0, asked.stderr
+    assert _strict_json(asked.stdout)[0]["loss"] == pytest.approx(1.8 + (1e6 / 1e9) ** 0.3, rel=1e-9)
