@@ -215,3 +215,14 @@ def test_bnsl_on_a_plain_power_law_saves(run_inprocess, tmp_path):
     asked = run_inprocess("loss", "--params", "1e9", "-p", str(target), "--format", "json")
     assert asked.code == 0, asked.stderr
     assert _strict_json(asked.stdout)[0]["loss"] == pytest.approx(1.8 + (1e6 / 1e9) ** 0.3, rel=1e-9)
+
+
+def test_design_compare_leaves_out_a_variation_too_large_to_simulate(run_inprocess):
+    """The base fits the 2,000,000 simulated runs; its 4-more-sizes variation did not, and the whole
+    command was refused with a run count the user never asked for."""
+    result = run_inprocess(*LADDER, "--budgets", "30", "--sizes", "41", "--simulations", "1600", "--compare",
+                           "--format", "json", "--report", "precision")
+    assert result.code == 0, result.stderr
+    names = [row["design"] for row in _strict_json(result.stdout)]
+    assert "45 sizes" not in names and names[0] == "base"
+    assert "design 45 sizes is left out" in result.stderr

@@ -149,6 +149,10 @@ def design(
     designs = ladders.variations(ladder) if compare else [("base", ladder)]
     results, warnings = [], []
     for name, each in designs:
+        if name != "base" and simulations * each.runs > ladders.MAX_CELLS:  # the base passed this bound
+            warnings.append(f"design {name} is left out: {simulations:,} simulations of its {each.runs:,} "
+                            f"runs are more than the {ladders.MAX_CELLS:,} simulated runs allowed.")
+            continue
         record, notes = ladders.precision(law, each, c0, target, sigma, simulations, seed, experiment, name)
         results.append(_priced_total(record, hardware))
         warnings += notes
