@@ -73,7 +73,9 @@ def design(
                                         "simulated runs).", "INTEGER", "Simulation")] = 1000,
     seed: Annotated[int, _option("Seed of the simulation, 0 or more.", "INTEGER", "Simulation")] = 0,
     compare: Annotated[bool, typer.Option("--compare", rich_help_panel="Simulation",
-                                          help="Simulate a few alternative ladders side by side.")] = False,
+                                          help="Simulate alternatives side by side: 0.3 decades "
+                                          "narrower and wider, 2 more budgets, 4 more sizes, a cubic fit."
+                                          )] = False,
     from_fit: Annotated[str | None, _option("Runs already trained (CSV): suggest the next ones, repairs "
                                             "first.", "FILE", "Next runs")] = None,
     columns: Annotated[str | None, _option("With --from-fit: map roles to headers, e.g. "
