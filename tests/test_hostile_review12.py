@@ -226,3 +226,13 @@ def test_design_compare_leaves_out_a_variation_too_large_to_simulate(run_inproce
     names = [row["design"] for row in _strict_json(result.stdout)]
     assert "45 sizes" not in names and names[0] == "base"
     assert "design 45 sizes is left out" in result.stderr
+
+
+def test_envelope_plot_of_gapped_curves(run_inprocess, tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "curves.csv"
+    path.write_text(_curves_text(_gapped([4, 0, 1, 2, 3, 5])), encoding="utf-8")
+    out = tmp_path / "envelope.png"
+    result = run_inprocess("plot", "fit", str(path), "--method", "envelope", "--out", str(out))
+    assert result.code == 0, result.stderr
+    assert out.read_bytes().startswith(b"\x89PNG")
