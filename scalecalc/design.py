@@ -39,6 +39,7 @@ MIN_SIMULATIONS, MAX_SIMULATIONS = 100, 100_000
 MAX_NOISE = 1.0  # nats: far beyond seed noise; a loss that noisy cannot locate a minimum
 MAX_CELLS = 2_000_000  # simulations × runs per experiment: bounds memory (a few hundred MB at most)
 DEGREES = (2, 3)
+MIN_SPAN = 0.1  # decades from the smallest budget to the largest: below it the exponent is noise
 
 
 @dataclass(frozen=True)
@@ -129,9 +130,10 @@ def budgets_for(count: int, low: float | None, high: float | None, experiment: f
     the other, and with neither the largest is what makes the ladder cost the whole experiment."""
     steps = np.linspace(-DEFAULT_SPAN, 0.0, count)
     if low is not None and high is not None:
-        if not high > low:
-            raise ScalecalcError(f"--max-flops ({show(high)}) must be above --min-flops ({show(low)}); "
-                                 "swap them or widen the span.")
+        if not math.log10(high) - math.log10(low) >= MIN_SPAN:
+            raise ScalecalcError(f"--max-flops ({show(high)}) must be above --min-flops ({show(low)}) by at "
+                                 f"least {MIN_SPAN:g} decades to show how N* grows with C; widen the span "
+                                 "(2 decades is usual).")
         return np.logspace(math.log10(low), math.log10(high), count)
     if high is not None:
         return high * np.power(10.0, steps)
@@ -184,6 +186,22 @@ def check_noise(noise: float) -> float:
     return noise
 
 
+def check_target(law: ChinchillaLaw, target: float, c0: float) -> None:
+    """Refuse a target budget at which the prior's optimum is below one parameter or one token."""
+    params, tokens = (float(value) for value in optimum(law, target, c0))
+    if not (params >= 1 and tokens >= 1):
+        raise ScalecalcError(f"--target-flops: at {show(target)} FLOPs the prior's compute-optimal model has "
+                             f"{params:.3g} parameters and {tokens:.3g} tokens, below one; give a larger "
+                             "target.")
+
+
+def _power10(value: float) -> float | None:
+    """10^value, or None where a wild extrapolation takes it beyond a float (the report shows a blank)."""
+    with np.errstate(over="ignore"):
+        power = float(np.power(10.0, value))
+    return power if math.isfinite(power) and power > 0 else None
+
+
 def plan(law: ChinchillaLaw, ladder: Ladder, c0: float) -> tuple[np.ndarray, np.ndarray]:
     """The ladder's sizes and tokens, each (budgets, sizes)."""
     centre, _ = optimum(law, ladder.budgets, c0)
@@ -226,9 +244,19 @@ def precision(law: ChinchillaLaw, ladder: Ladder, c0: float, target: float, nois
         low, high = (float(value) for value in np.quantile(usable, [0.05, 0.95]))
         sd, bias = float(error.std(ddof=1)), float(error.mean())
         log_tokens = math.log10(target / c0)
-        figures.update(params_q05=10 ** low, params_q95=10 ** high, params_sd=sd, params_bias=bias,
-                       tokens_q05=10 ** (log_tokens - high), tokens_q95=10 ** (log_tokens - low),
+        figures.update(params_q05=_power10(low), params_q95=_power10(high), params_sd=sd, params_bias=bias,
+                       tokens_q05=_power10(log_tokens - high), tokens_q95=_power10(log_tokens - low),
                        tokens_sd=sd, tokens_bias=-bias)
+        if not all(math.isfinite(value) for value in (sd, bias)) or None in figures.values():
+            warnings.append(f"design {name}: the predicted N* spreads beyond what a float holds, so the "
+                            "ladder cannot pin it at this target; the report leaves those figures blank. "
+                            "Spread the budgets wider or bring the target closer.")
+            figures = {key: value if value is None or math.isfinite(value) else None
+                       for key, value in figures.items()}
+        if outcome.has_minimum.mean() < 0.5:
+            warnings.append(f"design {name}: only {usable.size} of {simulations} simulations had a minimum "
+                            "at every budget, and the figures rest on those; widen --width or add --sizes "
+                            "or --replicates.")
     else:
         warnings.append(f"design {name}: in almost every simulation some budget had no minimum, so there is "
                         "no spread to report; widen --width or add --sizes or --replicates.")
@@ -256,4 +284,11 @@ def variations(ladder: Ladder) -> list[tuple[str, Ladder]]:
              (f"{denser} sizes", replace(ladder, sizes=denser))]
     if ladder.degree == 2:
         found.append(("cubic fit", replace(ladder, degree=3)))
-    return found
+    # At a bound (width 3, 30 budgets, 51 sizes) a variation is the base again: not shown twice.
+    return [found[0], *((name, each) for name, each in found[1:] if not _same(each, ladder))]
+
+
+def _same(one: Ladder, other: Ladder) -> bool:
+    return (one.sizes, one.width, one.replicates, one.degree) == (other.sizes, other.width, other.replicates,
+                                                                  other.degree) \
+        and np.array_equal(one.budgets, other.budgets)

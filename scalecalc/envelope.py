@@ -29,6 +29,8 @@ MAX_POINTS = 1_000_000  # rows of a curves file
 MAX_CURVES = 10_000
 MIN_CURVES = 2
 CHUNK_CELLS = 2**22  # resamples × curves × grid cells evaluated together (about 32 MB a array)
+MAX_TABLE = 20_000_000  # curves × grid points: the loss table and its copies stay within a few hundred MB
+MAX_RESAMPLED = 10**10  # resamples × curves × grid points: a bootstrap of about half a minute here
 
 
 @dataclass(frozen=True)
@@ -97,11 +99,26 @@ def read_curves(text: str, source: str) -> Curves:
             raise ScalecalcError(f"{source}: run {describe(run)} has more than one params value; give each "
                                  "run (one model size) its own name.")
         order = np.argsort(array[:, 1], kind="stable")
+        _check_repeats(array[order], run, source)
         runs.append(run)
         params.append(array[0, 0])
         tokens.append(array[order, 1])
         losses.append(array[order, 2])
+    if np.ptp(np.concatenate(losses)) == 0:
+        raise ScalecalcError(f"{source}: every loss is {losses[0][0]:g}, so no run is better than another; "
+                             "give the losses the runs reached.")
     return Curves(runs, np.array(params), tokens, losses, source)
+
+
+def _check_repeats(rows: np.ndarray, run: str, source: str) -> None:
+    """A run logged twice at the same tokens with different losses has no one curve to follow (the same
+    point repeated is harmless)."""
+    same = np.flatnonzero((np.diff(rows[:, 1]) == 0) & (np.diff(rows[:, 2]) != 0))
+    if same.size:
+        tokens, one, other = rows[same[0], 1], rows[same[0], 2], rows[same[0] + 1, 2]
+        raise ScalecalcError(f"{source}: run {describe(run)} has two losses ({one:g} and {other:g}) at "
+                             f"{tokens:g} tokens; keep one row per point of a curve, or give the runs "
+                             "different names.")
 
 
 def _parse_point(row: list[str], where: dict[str, int]) -> tuple[tuple[str, tuple[float, float, float]],
@@ -152,6 +169,12 @@ class EnvelopeFit:
     edge_share: tuple[float, float]  # share of the grid won by the smallest / the largest size
     draws: np.ndarray | None = None
     failed_draws: int = 0
+    reached: np.ndarray | None = None  # bool per grid point: some curve reaches it (else no winner)
+
+    @property
+    def winners(self) -> np.ndarray:
+        """The winning curve at each grid point some curve reaches."""
+        return self.winner if self.reached is None else self.winner[self.reached]
 
 
 @dataclass(frozen=True)
@@ -176,6 +199,10 @@ def interpolated(curves: Curves, window: int, grid_points: int, c0: float) -> tu
     if not high > low:
         raise ScalecalcError(f"{curves.source}: no two curves overlap in FLOPs; the envelope needs runs "
                              "whose ranges of C = c0·N·D overlap.")
+    if len(curves) * grid_points > MAX_TABLE:
+        raise ScalecalcError(f"{len(curves):,} curves × {grid_points:,} grid points is more than the "
+                             f"{MAX_TABLE:,} interpolated losses allowed; lower --grid-points or fit fewer "
+                             "curves.")
     grid = np.linspace(low, high, grid_points)
     table = np.full((len(curves), grid_points), np.nan)
     for index, (c, loss) in enumerate(zip(log_c, log_l, strict=True)):
@@ -196,9 +223,12 @@ def fit_envelope(curves: Curves, *, window: int = 1, grid_points: int = 1500, c0
     grid, table = interpolated(curves, window, grid_points, c0)
     filled = np.where(np.isnan(table), np.inf, table)
     winner = np.argmin(filled, axis=0)
+    # Between two groups of curves whose FLOP ranges do not meet, no curve reaches a grid point, and
+    # argmin would name the first curve there: such points have no winner and stay out.
+    reached = np.isfinite(filled).any(axis=0)
     sizes = np.log10(curves.params)
-    log_n = sizes[winner]
-    edge = (float(np.mean(log_n == sizes.min())), float(np.mean(log_n == sizes.max())))
+    log_n = np.where(reached, sizes[winner], np.nan)
+    edge = (float(np.mean(log_n[reached] == sizes.min())), float(np.mean(log_n[reached] == sizes.max())))
     inner = (log_n > sizes.min()) & (log_n < sizes.max())
     if len(np.unique(log_n[inner])) < 2:
         raise ScalecalcError(f"{curves.source}: fewer than two sizes between the smallest and the largest "
@@ -207,13 +237,17 @@ def fit_envelope(curves: Curves, *, window: int = 1, grid_points: int = 1500, c0
     a, a0, b, b0 = (float(v) for v in _laws(grid, np.where(inner, log_n, np.nan), c0))
     points = _Points(np.repeat(curves.params, [len(t) for t in curves.tokens]),
                      np.concatenate(curves.tokens), curves.source)
-    return EnvelopeFit(points, curves, grid, winner, a, a0, b, b0, c0, edge)
+    return EnvelopeFit(points, curves, grid, winner, a, a0, b, b0, c0, edge, reached=reached)
 
 
 def bootstrap(fit: EnvelopeFit, resamples: int, seed: int | None, window: int) -> EnvelopeFit:
     """Resample whole curves with replacement; the envelope and lines of every resample at once."""
     from dataclasses import replace
 
+    if resamples * len(fit.curves) * len(fit.grid) > MAX_RESAMPLED:
+        raise ScalecalcError(f"--bootstrap {resamples:,} × {len(fit.curves):,} curves × {len(fit.grid):,} "
+                             f"grid points is more than {MAX_RESAMPLED:.0e} cells to search; lower "
+                             "--bootstrap or --grid-points.")
     rng = np.random.default_rng(seed)
     _, table = interpolated(fit.curves, window, len(fit.grid), fit.c0)
     filled = np.where(np.isnan(table), np.inf, table)
@@ -242,16 +276,23 @@ def warnings(fit: EnvelopeFit) -> list[str]:
     found = []
     low, high = fit.edge_share
     if low > 0:
-        found.append(f"the smallest size has the lowest loss on {low:.0%} of the FLOP grid, where the "
+        found.append(f"the smallest size has the lowest loss on {_percent(low)} of the FLOP grid, where the "
                      "optimum may be smaller still; those points are left out of the fit (add a smaller "
                      "run).")
     if high > 0:
-        found.append(f"the largest size has the lowest loss on {high:.0%} of the FLOP grid, where the "
+        found.append(f"the largest size has the lowest loss on {_percent(high)} of the FLOP grid, where the "
                      "optimum may be larger still; those points are left out of the fit (add a larger run).")
-    if len(np.unique(fit.winner)) < 3:
-        found.append(f"only {len(np.unique(fit.winner))} sizes ever give the lowest loss, so the exponent "
+    if len(np.unique(fit.winners)) < 3:
+        found.append(f"only {len(np.unique(fit.winners))} sizes ever give the lowest loss, so the exponent "
                      "rests on a step or two; add sizes between them.")
     if fit.failed_draws:
         found.append(f"{fit.failed_draws} bootstrap resample(s) had a single size on the whole grid and are "
                      "left out of the intervals.")
     return found
+
+
+def _percent(share: float) -> str:
+    """A share above zero as a percentage that never reads 0% (or 100% when below one)."""
+    if share < 0.005:
+        return "under 1%"
+    return "over 99%" if 0.995 <= share < 1 else f"{share:.0%}"

@@ -80,13 +80,16 @@ def envelope_fit(fit: Any) -> Any:
     grid = 10**fit.grid
     best = np.array([np.interp(np.log10(c), np.log10(fit.c0 * curves.params[w] * curves.tokens[w]),
                                curves.loss[w]) for c, w in zip(grid, fit.winner, strict=True)])
-    curves_axes.plot(grid, best, color="black", linewidth=2, label="lowest loss (envelope)")
+    reached = np.ones(grid.size, bool) if fit.reached is None else fit.reached  # NaN: a gap in the line
+    curves_axes.plot(grid, np.where(reached, best, np.nan), color="black", linewidth=2,
+                     label="lowest loss (envelope)")
     curves_axes.set_xscale("log")
     curves_axes.set_xlabel("training compute C (FLOPs)")
     curves_axes.set_ylabel("loss (nats per token)")
     curves_axes.set_title(f"{len(curves)} training curves and their envelope", fontsize=10)
     curves_axes.legend(fontsize=8)
-    law.step(grid, curves.params[fit.winner], where="mid", color="0.4", linewidth=1, label="envelope's N")
+    law.step(grid, np.where(reached, curves.params[fit.winner], np.nan), where="mid", color="0.4",
+             linewidth=1, label="envelope's N")
     _law_panel(law, grid, fit)
     law.set_title("Envelope's N and the fitted power law", fontsize=10)
     return figure

@@ -54,30 +54,35 @@ def design(
         "--preset", "-p", metavar="NAME", rich_help_panel="Question",
         help="Prior law, the simulated truth: a built-in name or a .toml fit "
              f"(default {preset_files.DEFAULT_PRESET}).")] = None,
-    noise: Annotated[str, _option("Loss sd between seeds, nats; 0.005-0.02 is typical (docs/design.md).",
-                                  "NUMBER", "Question")] = "0.01",
+    noise: Annotated[str, _option("Loss sd between seeds, nats, 0 to 1; 0.005-0.02 is typical "
+                                  "(docs/design.md).", "NUMBER", "Question")] = "0.01",
     min_flops: Annotated[str | None, _option("Smallest budget of the ladder (default: 2 decades below "
                                              "--max-flops, or from the experiment budget).", "FLOPS")] = None,
     max_flops: Annotated[str | None, _option("Largest budget of the ladder (default: 2 decades above "
                                              "--min-flops, or what the experiment budget buys).",
                                              "FLOPS")] = None,
-    budgets: Annotated[int, _option("Budgets, log-spaced from --min-flops to --max-flops.",
-                                    "INTEGER")] = 5,
-    sizes: Annotated[int, _option("Model sizes per budget, evenly spaced in log N.", "INTEGER")] = 7,
-    width: Annotated[str, _option("Decades either side of the prior's N* the sizes span.",
-                                  "NUMBER")] = "0.75",
-    replicates: Annotated[int, _option("Seeds per run.", "INTEGER")] = 1,
+    budgets: Annotated[int | None, _option("Budgets, log-spaced from --min-flops to --max-flops: 2 to 30 "
+                                           "(default 5).", "INTEGER")] = None,
+    sizes: Annotated[int, _option("Model sizes per budget, evenly spaced in log N: --degree + 2 to 51.",
+                                  "INTEGER")] = 7,
+    width: Annotated[str | None, _option("Decades either side of the prior's N* the sizes span: 0.05 to 3 "
+                                         "(default 0.75).", "NUMBER")] = None,
+    replicates: Annotated[int | None, _option("Seeds per run: 1 to 20 (default 1).", "INTEGER")] = None,
     degree: Annotated[int, _option("Polynomial fitted to each budget's losses: 2 or 3.", "INTEGER")] = 2,
-    simulations: Annotated[int, _option("Simulated experiments.", "INTEGER", "Simulation")] = 1000,
+    simulations: Annotated[int, _option("Simulated experiments: 100 to 100,000 (and at most 2,000,000 "
+                                        "simulated runs).", "INTEGER", "Simulation")] = 1000,
     seed: Annotated[int, _option("Seed of the simulation, 0 or more.", "INTEGER", "Simulation")] = 0,
     compare: Annotated[bool, typer.Option("--compare", rich_help_panel="Simulation",
-                                          help="Simulate a few alternative ladders side by side.")] = False,
+                                          help="Simulate alternatives side by side: 0.3 decades "
+                                          "narrower and wider, 2 more budgets, 4 more sizes, a cubic fit."
+                                          )] = False,
     from_fit: Annotated[str | None, _option("Runs already trained (CSV): suggest the next ones, repairs "
                                             "first.", "FILE", "Next runs")] = None,
     columns: Annotated[str | None, _option("With --from-fit: map roles to headers, e.g. "
                                            "params=n_params,loss=val_loss.", "LIST", "Next runs")] = None,
-    next_runs: Annotated[int, typer.Option("--next", metavar="INTEGER", rich_help_panel="Next runs",
-                                           help="How many runs --from-fit suggests beyond repairs.")] = 4,
+    next_runs: Annotated[int | None, typer.Option("--next", metavar="INTEGER", rich_help_panel="Next runs",
+                                                  help="How many runs --from-fit suggests beyond repairs: 0 "
+                                                  "to 50 (default 4).")] = None,
     report: Annotated[Report | None, typer.Option(help="What to print: the run list, the precision, or "
                                                   "both (default: both in a table, runs in CSV/JSON).")
                       ] = None,
@@ -111,23 +116,33 @@ def design(
         raise ScalecalcError("--columns goes with --from-fit FILE; drop it or name the runs file.")
     if from_fit is not None and compare:
         raise ScalecalcError("--compare goes with a new ladder, not --from-fit; drop one of them.")
+    if from_fit is None and next_runs is not None:
+        raise ScalecalcError("--next goes with --from-fit FILE (the runs already trained); drop it or name "
+                             "the runs file.")
+    if from_fit is not None:
+        _refuse_ladder_options({"--budget": budget, "--gpu-hours": gpu_hours, "--dollars": dollars,
+                                "--min-flops": min_flops, "--max-flops": max_flops, "--budgets": budgets,
+                                "--width": width, "--replicates": replicates, "--report": report})
     target = parse_quantity(target_flops, "--target-flops")
     hardware = training_hardware(gpu, gpus, mfu, price, accelerators, precision)
     experiment = _experiment_budget(budget, gpu_hours, dollars, hardware)
     sigma = ladders.check_noise(parse_quantity(noise, "--noise", allow_zero=True))
     law_preset = preset_files.load(preset or preset_files.DEFAULT_PRESET)
     law, c0 = ladders.prior_law(law_preset), law_preset.flops_per_param_token
-    half_width = parse_quantity(width, "--width")
-    ladders.check_choices(sizes, half_width, replicates, degree, simulations)
+    half_width = ladders.DEFAULT_WIDTH if width is None else parse_quantity(width, "--width")
+    seeds = 1 if replicates is None else replicates
+    ladders.check_choices(sizes, half_width, seeds, degree, simulations)
+    ladders.check_target(law, target, c0)
     if from_fit is not None:
-        _next_runs(from_fit, columns, law, c0, target, sigma, simulations, seed, degree, sizes, next_runs,
-                   hardware, format)
+        _next_runs(from_fit, columns, law, c0, target, sigma, simulations, seed, degree, sizes,
+                   4 if next_runs is None else next_runs, hardware, format)
         return
-    ladders.check_count(budgets)
+    count = ladders.DEFAULT_BUDGETS if budgets is None else budgets
+    ladders.check_count(count)
     low = None if min_flops is None else parse_quantity(min_flops, "--min-flops")
     high = None if max_flops is None else parse_quantity(max_flops, "--max-flops")
-    ladder = ladders.Ladder(ladders.budgets_for(budgets, low, high, experiment, sizes * replicates), sizes,
-                            half_width, replicates, degree)
+    ladder = ladders.Ladder(ladders.budgets_for(count, low, high, experiment, sizes * seeds), sizes,
+                            half_width, seeds, degree)
     ladders.check_ladder(ladder, simulations)
     if experiment is not None and ladder.cost > experiment * (1 + 1e-9):
         raise ScalecalcError(f"the ladder costs {ladder.cost:.3g} FLOPs, more than the experiment budget of "
@@ -136,6 +151,10 @@ def design(
     designs = ladders.variations(ladder) if compare else [("base", ladder)]
     results, warnings = [], []
     for name, each in designs:
+        if name != "base" and simulations * each.runs > ladders.MAX_CELLS:  # the base passed this bound
+            warnings.append(f"design {name} is left out: {simulations:,} simulations of its {each.runs:,} "
+                            f"runs are more than the {ladders.MAX_CELLS:,} simulated runs allowed.")
+            continue
         record, notes = ladders.precision(law, each, c0, target, sigma, simulations, seed, experiment, name)
         results.append(_priced_total(record, hardware))
         warnings += notes
@@ -154,6 +173,15 @@ def design(
     if chosen is not Report.runs:
         write(results, format, title=f"Precision at {target:.3g} FLOPs ({simulations} simulated "
               f"experiments, noise {sigma:g} nats)", transpose=True)
+
+
+def _refuse_ladder_options(given: dict[str, Any]) -> None:
+    """--from-fit takes its budgets and sizes from the runs file: a new ladder's options are refused
+    beside it, not silently ignored."""
+    named = [name for name, value in given.items() if value is not None]
+    if named:
+        raise ScalecalcError(f"{named[0]} lays out a new ladder and means nothing with --from-fit, which "
+                             "suggests runs for the budgets in the file; drop it.")
 
 
 def _experiment_budget(budget: str | None, gpu_hours: str | None, dollars: str | None,

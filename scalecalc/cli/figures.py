@@ -244,7 +244,7 @@ def plot_curve(
     breaks: Annotated[int | None, typer.Option(metavar="INTEGER", help="Breaks of --law bnsl, 1 (default) "
                                                "to 3.")] = None,
     holdout_last: Annotated[int, typer.Option(metavar="INTEGER", help="Fit all but the K points of largest "
-                                              "x; they are drawn apart.")] = 0,
+                                              "x (0 to the points less one); they are drawn apart.")] = 0,
     direction: Annotated[str, typer.Option(metavar="NAME", help="auto, falling or rising.")] = "auto",
     skip_bad_rows: Annotated[bool, typer.Option("--skip-bad-rows", help="Leave out unusable rows.")] = False,
     out: Annotated[str | None, typer.Option("--out", "-o", metavar="FILE", help=_out_help("curve"))] = None,

@@ -18,9 +18,11 @@ BreaksOption = Annotated[int | None, typer.Option("--breaks", metavar="INTEGER",
                                                   help="Breaks of --law bnsl, 1 (default) to 3.")]
 HoldoutOption = Annotated[int | None, typer.Option("--holdout-last", metavar="INTEGER", rich_help_panel=PANEL,
                                                    help="Fit all but the K points of largest x and report "
-                                                   "the extrapolation error on them.")]
+                                                   "the extrapolation error on them: 0 (default) to the "
+                                                   "points less one.")]
 AtOption = Annotated[str | None, typer.Option("--at", metavar="LIST", rich_help_panel=PANEL,
-                                              help="x values to predict y at (at most 50).")]
+                                              help="x values to predict y at, in x's units: a list such "
+                                              "as 1e9,1e10 or a range START:STOP (at most 50).")]
 DirectionOption = Annotated[str | None, typer.Option("--direction", metavar="NAME", rich_help_panel=PANEL,
                                                      help="auto (default), falling or rising: a rising "
                                                      "metric is fitted as 1 − y.")]
@@ -62,7 +64,7 @@ def run(runs_file: str, *, x: str, y: str, law: str | None, breaks: int | None, 
             raise ScalecalcError(f"{name} belongs to fitting runs of params, tokens and loss, not to a "
                                  "curve (--x, --y); drop it.")
     _check_pairs(bootstrap=0, seed=None, ci=None, save=save, force=force)
-    chosen = law or "power"
+    chosen = "power" if law is None else law  # an empty --law is refused, not taken for the default
     points_at = np.array([]) if at is None else parse_quantity_list(at, "--at")
     curves.check_at(points_at)
     curves.check_law(chosen)  # before reading the file
@@ -72,7 +74,7 @@ def run(runs_file: str, *, x: str, y: str, law: str | None, breaks: int | None, 
         curves.check_savable(points)
     with _status(f"Fitting a {chosen} law to {len(points)} points"):
         result = curves.fit_curve(points, chosen, breaks=breaks, holdout=holdout or 0,
-                                  direction=direction or "auto")
+                                  direction="auto" if direction is None else direction)
     records = curves.report(result, points_at)
     if target is not None:
         curves.save_preset(result, target, force)

@@ -51,7 +51,7 @@ def run_envelope(options: dict[str, Any], c0: float, budgets: Any, width: float)
     lines = powerfitreport.law_lines(result, budgets, width)
     sizes = len(set(curves.params.tolist()))
     lines += [
-        FitValue("sizes_on_envelope", len(set(curves.params[result.winner].tolist())), None, None,
+        FitValue("sizes_on_envelope", len(set(curves.params[result.winners].tolist())), None, None,
                  "model sizes that have the lowest loss somewhere on the grid"),
         FitValue("share_smallest_size", _number(result.edge_share[0]), None, None,
                  "share of the grid won by the smallest size (left out of the fit)"),
