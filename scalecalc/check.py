@@ -445,6 +445,10 @@ class _PlanReader:
                 if relative.exists() or spec.endswith(".toml") or "/" in spec:
                     spec = str(relative)
             found = preset_files.load(spec)
+            if "moe" in found.answers:  # its loss law sits apart from preset.law: not "has no loss law"
+                raise ScalecalcError(f"preset {found.name} is a mixture-of-experts law, which only optimal "
+                                     "and loss answer (docs/moe.md); use a dense preset such as "
+                                     f"{preset_files.DEFAULT_PRESET}")
             preset_files.require_params(found, "it cannot check a run given by its params")
             return found
         except ScalecalcError as error:

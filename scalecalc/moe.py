@@ -9,7 +9,7 @@ Compute is C = 6·N_act·D except under Krajewski's law, whose FLOPs are its Eq.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -154,9 +154,20 @@ def warnings(preset: Preset, answer: MoeAnswer) -> list[str]:
     high = FIT_EXPERTS_HIGH.get(law.form)
     if high is not None and answer.experts is not None and answer.experts > high:
         found.append(f"up to {high} experts (this answer has {answer.experts:g})")
+    # The [fitted_range] line and these go out as ONE warning per answer (emit is handed presets
+    # without their ranges: see without_ranges), so a user reads each extrapolation once.
+    generic = preset.range_warning(params=answer.params, tokens=answer.tokens, flops=answer.flops)
+    if generic:
+        start = generic.index(" was fitted on ") + len(" was fitted on ")
+        found.insert(0, generic[start:generic.rindex("; ")])
     if not found:
         return []
     return [f"warning: {preset.name} was fitted on {' and '.join(found)}; this answer is an extrapolation."]
+
+
+def without_ranges(chosen: list[Preset]) -> list[Preset]:
+    """The presets with no [fitted_range], for emit: `warnings` has already put theirs in its line."""
+    return [replace(item, fitted_range={}) for item in chosen]
 
 
 def _tokens(preset: Preset, tokens: float | None) -> float:

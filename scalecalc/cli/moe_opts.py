@@ -32,7 +32,7 @@ def _count(text: str | None, option: str, high: int) -> int | None:
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= high:
         from scalecalc.tomlfile import describe
 
-        raise ScalecalcError(f"{option}: give a whole number from 1 to {high}, such as 8, not "
+        raise ScalecalcError(f"{option}: give a whole number from 1 to {high:,}, such as 8, not "
                              f"{describe(raw)}.")
     return int(raw)
 
@@ -134,7 +134,8 @@ def optimal(given: dict[str, str | None], model: str | None, specs: list[str] | 
                          f"{', '.join(map(str, moe.EXPERT_COUNTS))} at this budget, under the paper's "
                          "assumption that memory is free (total parameters cost nothing); give --experts "
                          "to fix E.")
-    emit(chosen, priced(records, hardware), fmt, title="Compute-optimal mixture of experts", transpose=True,
+    emit(moe.without_ranges(chosen), priced(records, hardware), fmt,
+         title="Compute-optimal mixture of experts", transpose=True,
          warnings=notes + [DIFFERENT_DATA] * (len(chosen) > 1))
 
 
@@ -181,5 +182,6 @@ def loss(params: str | None, tokens: str | None, model: str | None, specs: list[
         records.append(moe.assess(item, n, own, experts=experts, granularity=granularity, shape=shape))
     for item, record in zip(chosen, records, strict=True):
         notes.extend(moe.warnings(item, record))
-    emit(chosen, priced(records, hardware), fmt, title="Predicted loss, mixture of experts", transpose=True,
+    emit(moe.without_ranges(chosen), priced(records, hardware), fmt,
+         title="Predicted loss, mixture of experts", transpose=True,
          warnings=notes + [DIFFERENT_DATA] * (len(chosen) > 1))

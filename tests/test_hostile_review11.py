@@ -1,0 +1,83 @@
+"""Second read of issue 11 (precision, MoE, hparams, today's allocations): one test per defect found."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.hostile import refused
+
+
+def test_hparams_refuses_deepseek_llm_whose_size_is_m_not_n(run_inprocess) -> None:
+    # deepseek-llm's optimum is M (FLOPs per token, C = M·D): hparams took it as N, so Porian's and
+    # Kaplan's rows got about six times the parameters (17.6B "params" at 1e21 FLOPs).
+    refused(run_inprocess("hparams", "--flops", "1e21", "-p", "deepseek-llm"),
+            "deepseek-llm", "FLOPs per token", "--params and --tokens")
+
+
+@pytest.mark.parametrize("preset", ["krajewski-moe", "ludziejewski-moe", "clark-sbase"])
+def test_hparams_refuses_moe_presets_without_talking_of_optimal(run_inprocess, preset: str) -> None:
+    # It said "... so it cannot answer optimal", a command the user did not run.
+    result = run_inprocess("hparams", "--flops", "1e21", "-p", preset)
+    refused(result, preset, "mixture-of-experts", "--params and --tokens")
+    assert "answer optimal" not in result.stderr
+
+
+def test_check_plan_with_moe_preset_does_not_say_it_has_no_loss_law(run_inprocess, tmp_path: Path) -> None:
+    # It said "max_loss needs a preset with a loss law (krajewski-moe has none)": it has one (Eq. 9).
+    plan = tmp_path / "plan.toml"
+    plan.write_text('preset = "krajewski-moe"\n[limits]\nmax_loss = 3\n[[run]]\nname = "a"\n'
+                    'params = 6.9e9\ntokens = "2T"\n')
+    result = run_inprocess("check", str(plan))
+    refused(result, "krajewski-moe", "mixture-of-experts", "besiroglu")
+    assert "has none" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ("loss", "--model", "deepseek-v3", "-p", "ludziejewski-moe"),  # N, D and E all beyond the fit
+    ("optimal", "--flops", "1e30", "-p", "krajewski-moe"),  # D, total N and G beyond the fit
+])
+def test_moe_answer_outside_its_fit_warns_once(run_inprocess, args: tuple[str, ...]) -> None:
+    # Two warning lines came out for one answer: [fitted_range]'s and the experts/granularity one.
+    result = run_inprocess(*args, "-f", "json")
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, result.stderr
+    assert "tokens" in warnings[0] and "extrapolation" in warnings[0]
+
+
+def test_moe_inside_its_fit_does_not_warn(run_inprocess) -> None:
+    result = run_inprocess("loss", "--params", "1e9", "--tokens", "2e10", "--experts", "8",
+                           "-p", "ludziejewski-moe", "-f", "csv")
+    assert result.code == 0 and "warning" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("width", ["0", "-1", "nan"])
+def test_convert_d_model_out_of_bounds_names_the_real_bound(run_inprocess, width: str) -> None:
+    # 0 was refused with "give a number above 0 and at most 1e300", a bound --d-model does not have.
+    result = run_inprocess("convert", "--m", "4e10", f"--d-model={width}", "--seq-len", "4096")
+    refused(result, "--d-model", "whole number from 1 to 1,048,576")
+    assert "1e300" not in result.stderr
+
+
+def test_convert_width_bound_is_the_same_as_the_other_commands(run_inprocess) -> None:
+    # convert capped --d-model/--seq-len at 1,000,000 where hparams and the MoE options take 2^20.
+    result = run_inprocess("convert", "--m", "1e20", "--d-model", "1048576", "--seq-len", "1048576",
+                           "-f", "json")
+    assert result.code == 0, result.stderr
+    refused(run_inprocess("hparams", "--flops", "1e21", "--seq-len", "1048577"), "1,048,576")
+
+
+def test_convert_m_below_one_layer_is_refused(run_inprocess) -> None:
+    # --m 1 --d-model 1 --seq-len 1 answered 0.012 layers: no model has an M below one layer's.
+    refused(run_inprocess("convert", "--m", "1", "--d-model", "1", "--seq-len", "1"),
+            "less than one layer", "84")
+
+
+def test_moe_count_bounds_are_written_with_separators(run_inprocess) -> None:
+    # "from 1 to 1048576" beside convert's and hparams' "1,048,576": one way of writing bounds.
+    refused(run_inprocess("loss", "--d-model", "2e6", "--n-blocks", "8", "--tokens", "1e10",
+                          "--granularity", "4", "-p", "krajewski-moe"), "from 1 to 1,048,576")
