@@ -9,13 +9,14 @@ Compute is C = 6·N_act·D except under Krajewski's law, whose FLOPs are its Eq.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from scalecalc import optimize
 from scalecalc.errors import ScalecalcError
+from scalecalc.fitwarn import merged
 from scalecalc.laws.chinchilla import ChinchillaLaw
 from scalecalc.presets import Preset
 from scalecalc.quantities import LARGEST, check_numbers, format_count, show
@@ -138,9 +139,9 @@ def _shaped(preset: Preset, law: Any, shape: tuple[int, int], tokens: float | No
                                     note=f"; shape d_model {shape[0]}, {shape[1]} blocks")
 
 
-def warnings(preset: Preset, answer: MoeAnswer) -> list[str]:
-    """Lines for stderr where an answer leaves what the law was fitted on, beyond [fitted_range]
-    (which `emit` checks): Krajewski's total N and G, and the expert counts."""
+def warnings(preset: Preset, answer: MoeAnswer) -> tuple[Preset, list[str]]:
+    """(the preset to hand emit, the lines for stderr) where an answer leaves what the law was fitted
+    on: Krajewski's total N and G and the expert counts, in one line with [fitted_range]'s."""
     law = main_law(preset)
     found: list[str] = []
     if law.form == "fine-grained-moe":
@@ -154,20 +155,7 @@ def warnings(preset: Preset, answer: MoeAnswer) -> list[str]:
     high = FIT_EXPERTS_HIGH.get(law.form)
     if high is not None and answer.experts is not None and answer.experts > high:
         found.append(f"up to {high} experts (this answer has {answer.experts:g})")
-    # The [fitted_range] line and these go out as ONE warning per answer (emit is handed presets
-    # without their ranges: see without_ranges), so a user reads each extrapolation once.
-    generic = preset.range_warning(params=answer.params, tokens=answer.tokens, flops=answer.flops)
-    if generic:
-        start = generic.index(" was fitted on ") + len(" was fitted on ")
-        found.insert(0, generic[start:generic.rindex("; ")])
-    if not found:
-        return []
-    return [f"warning: {preset.name} was fitted on {' and '.join(found)}; this answer is an extrapolation."]
-
-
-def without_ranges(chosen: list[Preset]) -> list[Preset]:
-    """The presets with no [fitted_range], for emit: `warnings` has already put theirs in its line."""
-    return [replace(item, fitted_range={}) for item in chosen]
+    return merged(preset, found, params=answer.params, tokens=answer.tokens, flops=answer.flops)
 
 
 def _tokens(preset: Preset, tokens: float | None) -> float:

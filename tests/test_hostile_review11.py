@@ -49,6 +49,20 @@ def test_moe_answer_outside_its_fit_warns_once(run_inprocess, args: tuple[str, .
     assert "tokens" in warnings[0] and "extrapolation" in warnings[0]
 
 
+@pytest.mark.parametrize("args", [
+    ("loss", "--params", "1e10", "--tokens", "1e12", "--weight-bits", "1", "--post-bits", "2"),
+    ("optimal", "--flops", "1e23", "--weight-bits", "2"),
+])
+def test_precision_answer_outside_its_fit_warns_once(run_inprocess, args: tuple[str, ...]) -> None:
+    # Kumar: the N/D range and the 3-12 bits came out as two warning lines for one answer.
+    result = run_inprocess(*args, "-p", "kumar-precision", "-f", "json")
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, result.stderr
+    assert "params from 30.0M to 220M" in warnings[0] and "precisions of 3 to 12 bits or 16" in warnings[0]
+
+
 def test_moe_inside_its_fit_does_not_warn(run_inprocess) -> None:
     result = run_inprocess("loss", "--params", "1e9", "--tokens", "2e10", "--experts", "8",
                            "-p", "ludziejewski-moe", "-f", "csv")
