@@ -95,3 +95,49 @@ def test_moe_count_bounds_are_written_with_separators(run_inprocess) -> None:
     # "from 1 to 1048576" beside convert's and hparams' "1,048,576": one way of writing bounds.
     refused(run_inprocess("loss", "--d-model", "2e6", "--n-blocks", "8", "--tokens", "1e10",
                           "--granularity", "4", "-p", "krajewski-moe"), "from 1 to 1,048,576")
+
+
+# --- coefficient files and --set on the new presets ---
+
+PRESETS = Path(__file__).resolve().parents[1] / "presets"
+
+
+def _mutated(tmp_path: Path, preset: str, key: str, value: str, nth: int = 1) -> str:
+    """The built-in preset file with the nth `key = ...` line set to `value`, as a file of its own."""
+    lines, seen = [], 0
+    for line in (PRESETS / f"{preset}.toml").read_text(encoding="utf-8").splitlines():
+        if line.startswith(f"{key} = "):
+            seen += 1
+            if seen == nth:
+                line = f"{key} = {value}"
+        lines.append('name = "mutated"' if line.startswith("name = ") else line)
+    assert seen >= nth, (preset, key)
+    path = tmp_path / "mutated.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_precision_offset_beyond_every_precision_is_refused_in_the_file(run_inprocess, tmp_path) -> None:
+    # n_w = 1e308 overflowed e^n (a RuntimeWarning on stderr) and asked for "more than inf weight bits".
+    result = run_inprocess("loss", "--params", "1e8", "--tokens", "1e10", "--weight-bits", "4",
+                           "-p", _mutated(tmp_path, "kumar-precision", "n_w", "1e308"))
+    refused(result, "n_w", "up to 32 bits")
+    assert "inf" not in result.stderr
+
+
+def test_precision_offset_beyond_every_precision_is_refused_by_set(run_inprocess) -> None:
+    refused(run_inprocess("optimal", "--flops", "1e21", "-p", "kumar-precision", "--set", "n_kv=40",
+                          "--precision-search"), "n_kv", "up to 32 bits")
+
+
+@pytest.mark.parametrize(("preset", "key", "value", "nth", "gist"), [
+    ("krajewski-moe", "expansion", "64.5", 1, "not a whole number of experts"),  # was used as 64.5
+    ("krajewski-moe", "total_low", "1e10", 1, "not below total_high"),  # warned "10.0B to 3.70B"
+    ("ludziejewski-moe", "E_start", "0.5", 1, "1 ≤ E_start < E_max"),  # Ê no longer a count
+    ("ludziejewski-moe", "E_max", "1", 1, "1 ≤ E_start < E_max"),  # was "too large for double precision"
+    ("ludziejewski-moe", "experts", "1.5", 1, "not a whole number of experts"),  # a Table 4 fit at E = 1.5
+])
+def test_moe_coefficient_files_are_checked_between_keys(run_inprocess, tmp_path, preset, key, value, nth,
+                                                        gist) -> None:
+    refused(run_inprocess("optimal", "--flops", "1e21", "-p", _mutated(tmp_path, preset, key, value, nth)),
+            key, gist)
