@@ -141,3 +141,18 @@ def test_moe_coefficient_files_are_checked_between_keys(run_inprocess, tmp_path,
                                                         gist) -> None:
     refused(run_inprocess("optimal", "--flops", "1e21", "-p", _mutated(tmp_path, preset, key, value, nth)),
             key, gist)
+
+
+# --- a check issue 11 lists that had no test ---
+
+def test_porian_table1_exponents_in_the_docs() -> None:
+    """Porian et al. 2024 (arXiv 2406.19146) Table 1, a in N* ∝ C^a on OpenWebText2 / RefinedWeb, step
+    by step to 0.518 / 0.497. They ship as docs/allocation.md's table (no preset: no coefficients are
+    published), so the table is what a wrong digit would reach."""
+    table = {}
+    for line in (PRESETS.parent / "docs" / "allocation.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[1][:2] == "0.":
+            table[cells[0]] = (float(cells[1]), float(cells[2]))
+    expected = [(0.864, 0.835), (0.699, 0.706), (0.603, 0.602), (0.574, 0.571), (0.518, 0.497)]
+    assert list(table.values()) == [pytest.approx(pair, abs=5e-4) for pair in expected]

@@ -30,7 +30,7 @@ KvBitsOption = Annotated[str | None, typer.Option(
     "32 (default 16).", rich_help_panel=PANEL)]
 PostBitsOption = Annotated[str | None, typer.Option(
     "--post-bits", metavar="NUMBER", help="Bits the weights are quantized to after training, 1 to 32: adds "
-    "the post-training quantization penalty.", rich_help_panel=PANEL)]
+    "the post-training quantization penalty (default: none, no quantization).", rich_help_panel=PANEL)]
 PrecisionSearchOption = Annotated[bool, typer.Option(
     "--precision-search", help="Find the compute-optimal training precision P* (one P for weights, "
     f"activations and KV cache) and the N and D it implies under C = (6/16)·N·D·P. {_NOT_HARDWARE}",
