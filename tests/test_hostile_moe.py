@@ -75,7 +75,7 @@ CASES = [
     (("loss", "--model", "mixtral-8x7b", *LUD), ["no published training token count"]),
     (("optimal", "--model", "no-such-model", *LUD), ["no-such-model"]),
     # Commands other than optimal and loss do not take the MoE presets.
-    (("table", *KRA), ["krajewski-moe is a mixture-of-experts law", "only optimal and loss"]),
+    (("table", *KRA), ["krajewski-moe is a mixture-of-experts law", "only the optimal and loss commands"]),
     (("tokens", "--params", "7B", *LUD), ["ludziejewski-moe is a mixture-of-experts law"]),
     (("table", "--flops", "1e20", *LUD, "--experts", "3"), ["no such option: --experts"]),
     # Options the MoE path does not take yet.

@@ -25,6 +25,14 @@ def test_hparams_refuses_moe_presets_without_talking_of_optimal(run_inprocess, p
     assert "answer optimal" not in result.stderr
 
 
+@pytest.mark.parametrize("preset", ["krajewski-moe", "ludziejewski-moe"])
+def test_table_refuses_moe_presets_in_plain_words(run_inprocess, preset: str) -> None:
+    # It said "... which only optimal and loss answer, so it cannot answer optimal": a contradiction.
+    result = run_inprocess("table", "-p", preset)
+    refused(result, preset, "only the optimal and loss commands")
+    assert "cannot answer optimal" not in result.stderr
+
+
 def test_check_plan_with_moe_preset_does_not_say_it_has_no_loss_law(run_inprocess, tmp_path: Path) -> None:
     # It said "max_loss needs a preset with a loss law (krajewski-moe has none)": it has one (Eq. 9).
     plan = tmp_path / "plan.toml"
