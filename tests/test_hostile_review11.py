@@ -164,3 +164,9 @@ def test_porian_table1_exponents_in_the_docs() -> None:
             table[cells[0]] = (float(cells[1]), float(cells[2]))
     expected = [(0.864, 0.835), (0.699, 0.706), (0.603, 0.602), (0.574, 0.571), (0.518, 0.497)]
     assert list(table.values()) == [pytest.approx(pair, abs=5e-4) for pair in expected]
+
+
+def test_krajewski_optimal_for_a_size_says_why_it_needs_granularity(run_inprocess) -> None:
+    # --help promised "optimal without it picks the best G"; for --params it only said "needs --granularity".
+    refused(run_inprocess("optimal", "--params", "1e9", "-p", "krajewski-moe"),
+            "--granularity", "only for a budget")
