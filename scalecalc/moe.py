@@ -167,7 +167,8 @@ def _tokens(preset: Preset, tokens: float | None) -> float:
 def _required(value: int | None, option: str, preset: Preset) -> int:
     if value is None:
         raise ScalecalcError(f"preset {preset.name} needs {option} for this question (the best one is "
-                             f"chosen only for a budget: --flops, --days or --dollars): give it, such as {option} 8.")
+                             "chosen only for a budget: --flops, --days or --dollars): give it, such as "
+                             f"{option} 8.")
     return value
 
 
