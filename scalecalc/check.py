@@ -329,9 +329,9 @@ class _PlanReader:
         if batch is not None and batch > MAX_BATCH_TOKENS:
             raise run.fail("batch_tokens", f"is {batch:g}, above the limit of {MAX_BATCH_TOKENS:g} tokens a "
                            "step; give the tokens of one optimizer step, such as \"4M\"")
-        if batch is not None and (batch < 1 or batch != int(batch)):  # 0.5 or 4.5 tokens is no batch
-            raise run.fail("batch_tokens", f"is {batch:g}, not a whole number of tokens a step; give the "
-                           "tokens of one optimizer step, such as \"4M\"")
+        if batch is not None and batch < 1:  # half a token is no batch
+            raise run.fail("batch_tokens", f"is {batch:g}, less than one token a step; give the tokens of "
+                           "one optimizer step, such as \"4M\"")
         return {"batch_tokens": batch,
                 "learning_rate": run.number("learning_rate", required=False, high=MAX_LEARNING_RATE),
                 "hparams_law": law}
