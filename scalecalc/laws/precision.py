@@ -64,7 +64,7 @@ class PrecisionLaw(ChinchillaLaw):
                     f"{offset_key} = {getattr(self, offset_key):g} with {gamma_key} = "
                     f"{getattr(self, gamma_key):g} leaves no effective parameters at any {part} precision up "
                     f"to {HIGHEST_BITS:g} bits ({offset_key}·{gamma_key} must stay below {HIGHEST_BITS:g}); "
-                    f"give a smaller {offset_key}, such as Table 2's.")
+                    f"give a smaller {offset_key} or {gamma_key}, such as Table 2's.")
 
     def at_bits(self, weight: float, activation: float, kv: float, post: float | None = None
                 ) -> PrecisionLaw:
