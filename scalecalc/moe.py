@@ -57,6 +57,11 @@ class MoeAnswer:
 
 def main_law(preset: Preset) -> Any:
     """The preset's MoE law (the first that takes experts or granularity), or a clear refusal."""
+    counts = [item.experts for item in preset.extra.values() if item.form == "experts-fit"]
+    repeated = sorted({count for count in counts if counts.count(count) > 1})
+    if repeated:  # _joint_split would take the first fit for that E and drop the other unseen
+        raise ScalecalcError(f"preset {preset.name} has more than one per-E fit (experts-fit) for E = "
+                             f"{repeated[0]:g}; keep one table for each expert count.")
     for law in preset.extra.values():
         if getattr(law, "variable", None) is not None:
             return law

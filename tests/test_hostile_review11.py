@@ -144,6 +144,7 @@ def test_precision_offset_beyond_every_precision_is_refused_by_set(run_inprocess
     ("ludziejewski-moe", "E_start", "0.5", 1, "1 ≤ E_start < E_max"),  # Ê no longer a count
     ("ludziejewski-moe", "E_max", "1", 1, "1 ≤ E_start < E_max"),  # was "too large for double precision"
     ("ludziejewski-moe", "experts", "1.5", 1, "not a whole number of experts"),  # a Table 4 fit at E = 1.5
+    ("ludziejewski-moe", "experts", "1", 2, "more than one per-E fit"),  # E = 1 twice: one silently unused
 ])
 def test_moe_coefficient_files_are_checked_between_keys(run_inprocess, tmp_path, preset, key, value, nth,
                                                         gist) -> None:
