@@ -329,6 +329,9 @@ class _PlanReader:
         if batch is not None and batch > MAX_BATCH_TOKENS:
             raise run.fail("batch_tokens", f"is {batch:g}, above the limit of {MAX_BATCH_TOKENS:g} tokens a "
                            "step; give the tokens of one optimizer step, such as \"4M\"")
+        if batch is not None and batch < 1:  # half a token is no batch
+            raise run.fail("batch_tokens", f"is {batch:g}, less than one token a step; give the tokens of "
+                           "one optimizer step, such as \"4M\"")
         return {"batch_tokens": batch,
                 "learning_rate": run.number("learning_rate", required=False, high=MAX_LEARNING_RATE),
                 "hparams_law": law}
@@ -445,6 +448,10 @@ class _PlanReader:
                 if relative.exists() or spec.endswith(".toml") or "/" in spec:
                     spec = str(relative)
             found = preset_files.load(spec)
+            if "moe" in found.answers:  # its loss law sits apart from preset.law: not "has no loss law"
+                raise ScalecalcError(f"preset {found.name} is a mixture-of-experts law, which only optimal "
+                                     "and loss answer (docs/moe.md); use a dense preset such as "
+                                     f"{preset_files.DEFAULT_PRESET}")
             preset_files.require_params(found, "it cannot check a run given by its params")
             return found
         except ScalecalcError as error:

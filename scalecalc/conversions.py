@@ -22,7 +22,7 @@ from scalecalc.records import Value, record_field
 
 PEARCE_SONG_OMEGA = 47_491.0  # Eq. 11
 PEARCE_SONG_FIT = (44e6, 16e9)  # Chinchilla's models the fit used, total parameters
-MAX_WIDTH = 1_000_000  # d_model and l_seq: the largest a message accepts
+MAX_WIDTH = 1 << 20  # d_model and l_seq: the largest accepted, as hparams --seq-len and moe --d-model
 Numbers = float | np.ndarray
 
 
@@ -102,6 +102,11 @@ def non_embedding_from_scale(m: Numbers, d_model: float, seq_len: float) -> Scal
             raise ScalecalcError(f"{name}: {value:g} must be a whole number from 1 to {MAX_WIDTH:,}.")
     n1 = m / (6 + seq_len / d_model)
     layers = n1 / (12 * float(d_model) ** 2)
+    if np.any(layers < 1):  # less than one layer at this width: no model has this M
+        one = 72.0 * float(d_model) ** 2 + 12.0 * float(d_model) * seq_len
+        raise ScalecalcError(f"--m: an M below {show(one)} is less than one layer of width {d_model:g} at "
+                             f"context {seq_len:g} (72·d² + 12·d·l_seq); give a larger M or a smaller "
+                             "--d-model.")
     if np.any(layers > LARGEST):
         raise ScalecalcError("the layer count comes out beyond 1e300; give a smaller M or a wider --d-model.")
     shape = np.shape(m)

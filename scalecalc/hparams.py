@@ -113,6 +113,16 @@ def run_for_budget(preset: Preset, flops: float) -> Run:
     """The compute-optimal run of budget C under the preset's allocation."""
     from scalecalc import solve
 
+    if preset.params_convention == preset_files.PER_TOKEN:
+        # Its size is M, FLOPs per token (C = M·D), not N: taken as N it would feed Porian and Kaplan
+        # a count about six times too large.
+        raise ScalecalcError(f"preset {preset.name} answers in M, FLOPs per token, not in parameters N, so "
+                             "it cannot give the N these laws take; use another --preset, such as "
+                             f"{preset_files.DEFAULT_PRESET}, or give the run as --params and --tokens.")
+    if "moe" in preset.answers:
+        raise ScalecalcError(f"preset {preset.name} is a mixture-of-experts law, whose optimum hparams does "
+                             f"not take; use a dense --preset such as {preset_files.DEFAULT_PRESET}, or give "
+                             "the run's active parameters as --params and --tokens.")
     n, d, _ = solve.answer(preset, "flops", check_number(flops, "flops"))
     n, d = float(n), float(d)
     return Run(n, d, float(flops), n, n)

@@ -16,6 +16,7 @@ import numpy as np
 
 from scalecalc import optimize
 from scalecalc.errors import ScalecalcError
+from scalecalc.fitwarn import merged
 from scalecalc.laws.chinchilla import ChinchillaLaw
 from scalecalc.presets import Preset
 from scalecalc.quantities import LARGEST, check_numbers, format_count, show
@@ -56,6 +57,11 @@ class MoeAnswer:
 
 def main_law(preset: Preset) -> Any:
     """The preset's MoE law (the first that takes experts or granularity), or a clear refusal."""
+    counts = [item.experts for item in preset.extra.values() if item.form == "experts-fit"]
+    repeated = sorted({count for count in counts if counts.count(count) > 1})
+    if repeated:  # _joint_split would take the first fit for that E and drop the other unseen
+        raise ScalecalcError(f"preset {preset.name} has more than one per-E fit (experts-fit) for E = "
+                             f"{repeated[0]:g}; keep one table for each expert count.")
     for law in preset.extra.values():
         if getattr(law, "variable", None) is not None:
             return law
@@ -138,9 +144,9 @@ def _shaped(preset: Preset, law: Any, shape: tuple[int, int], tokens: float | No
                                     note=f"; shape d_model {shape[0]}, {shape[1]} blocks")
 
 
-def warnings(preset: Preset, answer: MoeAnswer) -> list[str]:
-    """Lines for stderr where an answer leaves what the law was fitted on, beyond [fitted_range]
-    (which `emit` checks): Krajewski's total N and G, and the expert counts."""
+def warnings(preset: Preset, answer: MoeAnswer) -> tuple[Preset, list[str]]:
+    """(the preset to hand emit, the lines for stderr) where an answer leaves what the law was fitted
+    on: Krajewski's total N and G and the expert counts, in one line with [fitted_range]'s."""
     law = main_law(preset)
     found: list[str] = []
     if law.form == "fine-grained-moe":
@@ -154,9 +160,7 @@ def warnings(preset: Preset, answer: MoeAnswer) -> list[str]:
     high = FIT_EXPERTS_HIGH.get(law.form)
     if high is not None and answer.experts is not None and answer.experts > high:
         found.append(f"up to {high} experts (this answer has {answer.experts:g})")
-    if not found:
-        return []
-    return [f"warning: {preset.name} was fitted on {' and '.join(found)}; this answer is an extrapolation."]
+    return merged(preset, found, params=answer.params, tokens=answer.tokens, flops=answer.flops)
 
 
 def _tokens(preset: Preset, tokens: float | None) -> float:
@@ -167,7 +171,8 @@ def _tokens(preset: Preset, tokens: float | None) -> float:
 
 def _required(value: int | None, option: str, preset: Preset) -> int:
     if value is None:
-        raise ScalecalcError(f"preset {preset.name} needs {option} for this question: give it, such as "
+        raise ScalecalcError(f"preset {preset.name} needs {option} for this question (the best one is "
+                             "chosen only for a budget: --flops, --days or --dollars): give it, such as "
                              f"{option} 8.")
     return value
 

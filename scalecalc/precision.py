@@ -121,14 +121,15 @@ def at_search_bound(preset: Preset) -> bool:
     return law.weight_bits >= HIGHEST_BITS - 1e-6 or law.weight_bits <= lowest + 2e-3
 
 
-def bits_warning(preset: Preset) -> str | None:
-    """A line for stderr when a run's precisions leave the fitted 3–12 bits (and 16)."""
+def bits_outside(preset: Preset) -> str | None:
+    """What a run's precisions leave of the fitted 3–12 bits (and 16), as a phrase for one_warning."""
     law: PrecisionLaw = preset.law  # type: ignore[assignment]
     used = [law.weight_bits, law.activation_bits, law.kv_bits]
     if law.post_bits is not None:
         used.append(law.post_bits)
     low, high = FITTED_BITS
-    if all(low <= bits <= high or bits == FULL_BITS for bits in used):
+    outside = sorted({bits for bits in used if not (low <= bits <= high or bits == FULL_BITS)})
+    if not outside:
         return None
-    return (f"warning: {preset.name} was fitted on {low:g} to {high:g} bits and on {FULL_BITS:g}; "
-            "this precision lies outside them, so the answer is an extrapolation.")
+    return (f"precisions of {low:g} to {high:g} bits or {FULL_BITS:g} (this answer uses "
+            f"{', '.join(f'{bits:g}' for bits in outside)})")

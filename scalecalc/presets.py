@@ -146,7 +146,10 @@ def require(preset: Preset, question: str, why: str) -> None:
     if question in preset.answers:
         return
     if "moe" in preset.answers:  # its own questions go through optimal and loss (cli/moe_opts.py)
-        why = "is a mixture-of-experts law, which only optimal and loss answer (docs/moe.md)"
+        # Not "cannot answer optimal": table and hparams ask for that question too, in their own words.
+        raise ScalecalcError(f"preset {preset.name} is a mixture-of-experts law, which only the optimal and "
+                             f"loss commands take (docs/moe.md); for this question, "
+                             f"{able(question, preset.domain)}.")
     raise ScalecalcError(f"preset {preset.name} {why}, so it cannot answer {question}; "
                          f"{able(question, preset.domain)}.")
 

@@ -95,7 +95,7 @@ CONVERT_REFUSALS = [
     (("--m", "1e9"), "add --d-model and --seq-len"),
     (("--m", "1e9", "--d-model", "4096"), "add --seq-len"),
     (("--m", "1e9", "--d-model", "0.5", "--seq-len", "4096"), "--d-model: 0.5 must be a whole number"),
-    (("--m", "1e9", "--d-model", "2e6", "--seq-len", "4096"), "from 1 to 1,000,000"),
+    (("--m", "1e9", "--d-model", "2e6", "--seq-len", "4096"), "from 1 to 1,048,576"),
     (("--m", "1e9", "--d-model", "4096", "--seq-len", "nan"), "--seq-len"),
     (("--m", "1e9", "--d-model", "4096", "--seq-len", "-4096"), "--seq-len"),
     (("--m", "-1", "--d-model", "4096", "--seq-len", "4096"), "--m"),

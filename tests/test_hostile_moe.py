@@ -12,16 +12,16 @@ CLARK = ("-p", "clark-sbase")
 
 CASES = [
     # Counts: whole numbers within a named bound.
-    (("optimal", "--flops", "1e20", "--experts", "0", *LUD), ["--experts", "from 1 to 4096"]),
-    (("optimal", "--flops", "1e20", "--experts", "5000", *LUD), ["from 1 to 4096", "'5000'"]),
+    (("optimal", "--flops", "1e20", "--experts", "0", *LUD), ["--experts", "from 1 to 4,096"]),
+    (("optimal", "--flops", "1e20", "--experts", "5000", *LUD), ["from 1 to 4,096", "'5000'"]),
     (("optimal", "--flops", "1e20", "--experts", "1.5", *LUD), ["whole number", "'1.5'"]),
     (("optimal", "--flops", "1e20", "--experts", "1e3", *LUD), ["whole number", "'1e3'"]),
     (("optimal", "--flops", "1e20", "--experts", "true", *LUD), ["whole number", "'true'"]),
     (("optimal", "--flops", "1e20", "--experts", "-8", *LUD), ["whole number"]),
     (("optimal", "--flops", "1e20", "--experts", "", *LUD), ["whole number"]),
     (("optimal", "--flops", "1e20", "--experts", "\uff18", *LUD), ["whole number"]),
-    (("optimal", "--flops", "1e20", "--granularity", "0", *KRA), ["--granularity", "from 1 to 1024"]),
-    (("optimal", "--flops", "1e20", "--granularity", "2048", *KRA), ["from 1 to 1024"]),
+    (("optimal", "--flops", "1e20", "--granularity", "0", *KRA), ["--granularity", "from 1 to 1,024"]),
+    (("optimal", "--flops", "1e20", "--granularity", "2048", *KRA), ["from 1 to 1,024"]),
     (("optimal", "--flops", "1e20", "--experts", "8", "--experts", "16", *LUD), ["more than once"]),
     # A non-MoE preset, or the wrong variable for the law.
     (("optimal", "--flops", "1e24", "--experts", "8"), ["besiroglu is not a mixture-of-experts law"]),
@@ -60,9 +60,9 @@ CASES = [
     (("loss", "--d-model", "2048", "--n-blocks", "8", "--tokens", "1e10", "--experts", "4", *LUD),
      ["go with krajewski-moe"]),
     (("loss", "--d-model", "0", "--n-blocks", "8", "--tokens", "1e10", "--granularity", "4", *KRA),
-     ["--d-model", "from 1 to 1048576"]),
+     ["--d-model", "from 1 to 1,048,576"]),
     (("loss", "--d-model", "2048", "--n-blocks", "1e9", "--tokens", "1e10", "--granularity", "4", *KRA),
-     ["--n-blocks", "from 1 to 65536"]),
+     ["--n-blocks", "from 1 to 65,536"]),
     (("loss", "--d-model", "2048", "--n-blocks", "8", "--granularity", "4", *KRA), ["needs a token count"]),
     (("loss", "--d-model", "2048", "--n-blocks", "8", "--tokens", "1e10", *KRA), ["needs --granularity"]),
     (("loss", "--d-model", "2048", "--n-blocks", "8", "--tokens", "1e10"), ["not a mixture-of-experts"]),
@@ -74,7 +74,7 @@ CASES = [
     (("loss", "--model", "mixtral-8x7b", *LUD), ["no published training token count"]),
     (("optimal", "--model", "no-such-model", *LUD), ["no-such-model"]),
     # Commands other than optimal and loss do not take the MoE presets.
-    (("table", *KRA), ["krajewski-moe is a mixture-of-experts law", "only optimal and loss"]),
+    (("table", *KRA), ["krajewski-moe is a mixture-of-experts law", "only the optimal and loss commands"]),
     (("tokens", "--params", "7B", *LUD), ["ludziejewski-moe is a mixture-of-experts law"]),
     (("table", "--flops", "1e20", *LUD, "--experts", "3"), ["no such option: --experts"]),
     # Options the MoE path does not take yet.

@@ -158,7 +158,7 @@ def test_bits_outside_the_fitted_range_warn(run_inprocess) -> None:
     result = run_inprocess("loss", "--params", "110M", "--tokens", "6B", "-p", "kumar-precision",
                            "--weight-bits", "2", "--format", "csv")
     assert result.code == 0, result.stderr
-    assert "fitted on 3 to 12 bits and on 16" in result.stderr
+    assert "precisions of 3 to 12 bits or 16 (this answer uses 2)" in result.stderr
     inside = run_inprocess("loss", "--params", "110M", "--tokens", "6B", "-p", "kumar-precision",
                            "--weight-bits", "4", "--format", "csv")
     assert "bits" not in inside.stderr.replace("kumar-precision's constants", "")

@@ -1,5 +1,6 @@
 """`convert`: a model size from one parameter count to another (Pearce & Song 2024; DeepSeek LLM's M)."""
 
+import math
 from typing import Annotated
 
 import typer
@@ -63,7 +64,10 @@ def convert(
 
 
 def _whole(text: str | None, name: str, largest: int) -> float:
-    value = parse_quantity(str(text), name)
-    if value != int(value) or not 1 <= value <= largest:
+    try:
+        value = parse_quantity(str(text), name)
+    except ScalecalcError:  # 0, -1, nan: the same sentence as a fraction or a size too large
+        value = math.nan
+    if not math.isfinite(value) or value != int(value) or not 1 <= value <= largest:
         raise ScalecalcError(f"{name}: {text} must be a whole number from 1 to {largest:,}.")
     return value

@@ -32,7 +32,7 @@ def _count(text: str | None, option: str, high: int) -> int | None:
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= high:
         from scalecalc.tomlfile import describe
 
-        raise ScalecalcError(f"{option}: give a whole number from 1 to {high}, such as 8, not "
+        raise ScalecalcError(f"{option}: give a whole number from 1 to {high:,}, such as 8, not "
                              f"{describe(raw)}.")
     return int(raw)
 
@@ -127,14 +127,18 @@ def optimal(given: dict[str, str | None], model: str | None, specs: list[str] | 
         key, value = one_question({k: v for k, v in given.items() if k not in ("tokens", "loss")}, hardware,
                                   what="--flops, --params, --days or --dollars")
     records = [moe.optimal(item, **{key: value}, experts=experts, granularity=granularity) for item in chosen]
+    shown = []  # one warning per answer: a preset whose law warns is handed on without its ranges
     for item, record in zip(chosen, records, strict=True):
-        notes.extend(moe.warnings(item, record))
+        item, lines = moe.warnings(item, record)
+        shown.append(item)
+        notes.extend(lines)
         if experts is None and moe.main_law(item).variable == "experts":
             notes.append(f"note: {item.name}: E = {record.experts:g} is the loss-minimising expert count of "
                          f"{', '.join(map(str, moe.EXPERT_COUNTS))} at this budget, under the paper's "
                          "assumption that memory is free (total parameters cost nothing); give --experts "
                          "to fix E.")
-    emit(chosen, priced(records, hardware), fmt, title="Compute-optimal mixture of experts", transpose=True,
+    emit(shown, priced(records, hardware), fmt,
+         title="Compute-optimal mixture of experts", transpose=True,
          warnings=notes + [DIFFERENT_DATA] * (len(chosen) > 1))
 
 
@@ -179,7 +183,11 @@ def loss(params: str | None, tokens: str | None, model: str | None, specs: list[
         # Clark's law has no D: a catalogue model's default token count is not handed to it.
         own = None if law.form == "routed-moe" and model is not None else d
         records.append(moe.assess(item, n, own, experts=experts, granularity=granularity, shape=shape))
+    shown = []  # one warning per answer: a preset whose law warns is handed on without its ranges
     for item, record in zip(chosen, records, strict=True):
-        notes.extend(moe.warnings(item, record))
-    emit(chosen, priced(records, hardware), fmt, title="Predicted loss, mixture of experts", transpose=True,
+        item, lines = moe.warnings(item, record)
+        shown.append(item)
+        notes.extend(lines)
+    emit(shown, priced(records, hardware), fmt,
+         title="Predicted loss, mixture of experts", transpose=True,
          warnings=notes + [DIFFERENT_DATA] * (len(chosen) > 1))

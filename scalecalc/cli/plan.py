@@ -45,11 +45,13 @@ from scalecalc.quantities import parse_quantity, parse_quantity_list
 MOE_PANEL = "Mixture of experts"
 ExpertsOption = Annotated[str | None, typer.Option(
     "--experts", metavar="INTEGER", help="Expert count E for an MoE preset "
-    "(ludziejewski-moe, clark-sbase); optimal without it picks the best E of 1 to 32.",
+    "(ludziejewski-moe, clark-sbase); optimal for a budget (not --params) without it picks the best E "
+    "of 1 to 32.",
     rich_help_panel=MOE_PANEL)]
 GranularityOption = Annotated[str | None, typer.Option(
     "--granularity", metavar="INTEGER", help="Granularity G for krajewski-moe; optimal "
-    "without it picks the best G of 1, 2, 4, ..., 64.", rich_help_panel=MOE_PANEL)]
+    "for a budget (not --params) without it picks the best G of 1, 2, 4, ..., 64.",
+    rich_help_panel=MOE_PANEL)]
 DModelOption = Annotated[str | None, typer.Option(
     "--d-model", metavar="INTEGER", help="With --n-blocks, for krajewski-moe: the model's width, in place "
     "of --params (Eq. 10 counts its parameters and FLOPs).", rich_help_panel=MOE_PANEL)]

@@ -6,6 +6,7 @@ say in how many bits a run's numbers are trained and stored, and change the loss
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -29,7 +30,7 @@ KvBitsOption = Annotated[str | None, typer.Option(
     "32 (default 16).", rich_help_panel=PANEL)]
 PostBitsOption = Annotated[str | None, typer.Option(
     "--post-bits", metavar="NUMBER", help="Bits the weights are quantized to after training, 1 to 32: adds "
-    "the post-training quantization penalty.", rich_help_panel=PANEL)]
+    "the post-training quantization penalty (default: none, no quantization).", rich_help_panel=PANEL)]
 PrecisionSearchOption = Annotated[bool, typer.Option(
     "--precision-search", help="Find the compute-optimal training precision P* (one P for weights, "
     f"activations and KV cache) and the N and D it implies under C = (6/16)·N·D·P. {_NOT_HARDWARE}",
@@ -101,10 +102,21 @@ class Bits:
         return [precision.at_bits(item, weight, activation, kv, post, option) for item in chosen]
 
 
-def warnings(chosen: list[Preset]) -> list[str]:
+def warnings(chosen: list[Preset], records: list[Any]) -> tuple[list[Preset], list[str]]:
+    """(the presets to hand emit, the warnings): bits outside the fit go in one line with the
+    [fitted_range] one, and emit is handed that preset without its ranges."""
     from scalecalc import precision
+    from scalecalc.fitwarn import merged
 
-    return [line for item in chosen if (line := precision.bits_warning(item))]
+    shown: list[Preset] = []
+    lines: list[str] = []
+    for item, record in zip(chosen, records, strict=True):
+        bits = precision.bits_outside(item)
+        preset, found = merged(item, [bits] if bits else [], params=record.params, tokens=record.tokens,
+                               flops=record.flops)
+        shown.append(preset)
+        lines.extend(found)
+    return shown, lines
 
 
 def loss(bits: Bits, params: str | None, tokens: str | None, model: str | None, preset: list[str] | None,
@@ -139,8 +151,10 @@ def loss(bits: Bits, params: str | None, tokens: str | None, model: str | None, 
     for item in tuned:
         n = parse_quantity(params, "--params") if sizes is None else sizes.law_params(item.params_convention)
         records.append(precision.assess(item, n, d))
-    emit(chosen, priced(records, hardware), fmt, title="Predicted loss at a training precision",
-         transpose=True, warnings=warnings(tuned) + notes)
+    shown, lines = warnings(tuned, records)
+    emit([replace(item, fitted_range=used.fitted_range) for item, used in zip(chosen, shown, strict=True)],
+         priced(records, hardware), fmt, title="Predicted loss at a training precision", transpose=True,
+         warnings=lines + notes)
 
 
 def optimal(bits: Bits, chosen: list[Preset], key: str, value: Any, hardware: Any, fmt: Any,
@@ -160,5 +174,6 @@ def optimal(bits: Bits, chosen: list[Preset], key: str, value: Any, hardware: An
     records = [precision.optimal(item, **{key: value}) for item in tuned]
     title = "Compute-optimal precision and run" if bits.search else \
         "Compute-optimal run at a training precision"
-    emit(chosen, priced(records, hardware), fmt, title=title, transpose=True,
-         warnings=warnings(tuned) + notes)
+    shown, lines = warnings(tuned, records)
+    emit([replace(item, fitted_range=used.fitted_range) for item, used in zip(chosen, shown, strict=True)],
+         priced(records, hardware), fmt, title=title, transpose=True, warnings=lines + notes)

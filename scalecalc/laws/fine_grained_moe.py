@@ -14,6 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from scalecalc.errors import ScalecalcError
 from scalecalc.laws.base import ArrayLike, LawForm
 
 
@@ -47,6 +48,15 @@ class FineGrainedMoeLaw(LawForm):
     params_convention: ClassVar[str] = "non-embedding"
     questions: ClassVar[tuple[str, ...]] = ("moe",)
     variable: ClassVar[str] = "granularity"
+
+    def __post_init__(self) -> None:
+        # Coefficients are checked one by one on loading; these are checks between them and of kind.
+        if self.expansion != int(self.expansion):
+            raise ScalecalcError(f"expansion = {self.expansion:g} is not a whole number of experts; give "
+                                 "one such as 64 (Krajewski et al.'s).")
+        if self.total_high and self.total_low >= self.total_high:
+            raise ScalecalcError(f"total_low = {self.total_low:g} is not below total_high = "
+                                 f"{self.total_high:g}; give the fitted range low first.")
 
     def total_params(self, active: ArrayLike) -> np.ndarray:
         return np.multiply(active, (8 * self.expansion + 4) / 12)

@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from scalecalc.errors import ScalecalcError
 from scalecalc.laws.base import ArrayLike, LawForm
 from scalecalc.laws.chinchilla import ChinchillaLaw
 
@@ -49,6 +50,12 @@ class JointMoeLaw(LawForm):
     questions: ClassVar[tuple[str, ...]] = ("moe",)
     variable: ClassVar[str] = "experts"
 
+    def __post_init__(self) -> None:
+        # Ê's saturation needs 1 ≤ E_start < E_max: else 1/E_start − 1/E_max ≤ 0 and Ê is no count.
+        if not 1 <= self.E_start < self.E_max:
+            raise ScalecalcError(f"E_start = {self.E_start:g} and E_max = {self.E_max:g} must satisfy "
+                                 "1 ≤ E_start < E_max (Table 3: 2.0732 and 290.4521).")
+
     def at(self, experts: float) -> ChinchillaLaw:
         """The law at a fixed expert count: the Chinchilla form in (N_act, D)."""
         log_e = float(np.log(effective_experts(experts, self.E_start, self.E_max)))
@@ -76,6 +83,11 @@ class ExpertsFit(LawForm):
     kind: ClassVar[str] = "aux"
     parameters: ClassVar[tuple[str, ...]] = ("experts", "m", "mu", "n", "nu")
     questions: ClassVar[tuple[str, ...]] = ("moe",)
+
+    def __post_init__(self) -> None:
+        if self.experts != int(self.experts):
+            raise ScalecalcError(f"experts = {self.experts:g} is not a whole number of experts; give one "
+                                 "such as 8.")
 
     def allocation_law(self) -> ChinchillaLaw:
         """The fit as a Chinchilla law for its closed-form split (its constant set to 0: unused)."""

@@ -18,6 +18,7 @@ from scalecalc.laws.base import ArrayLike
 from scalecalc.laws.chinchilla import ChinchillaLaw
 
 FULL_BITS = 16.0  # the paper's BF16 baseline: the cost model's unit and the "no loss" precision
+HIGHEST_BITS = 32.0  # the widest precision a run may ask for (--weight-bits and the others)
 PARTS = {"weight": ("gamma_w", "n_w"), "activation": ("gamma_a", "n_a"), "kv": ("gamma_kv", "n_kv")}
 
 
@@ -52,6 +53,18 @@ class PrecisionLaw(ChinchillaLaw):
     params_convention: ClassVar[str] = "non-embedding"  # §2.3: 30M to 220M non-embedding parameters
     # Its constants are not meant to transfer (App. K): `--preset all` leaves it out of comparisons.
     compared_in_all: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        # An offset so large that f_x = 1 − e^(n_x − P/γ_x) stays at or below 0 up to 32 bits leaves no
+        # precision a run may use (and overflows e^n): refused here, not as "more than inf bits" later.
+        for part, (gamma_key, offset_key) in PARTS.items():
+            threshold = self.lowest_bits(part)
+            if not threshold < HIGHEST_BITS:
+                raise ScalecalcError(
+                    f"{offset_key} = {getattr(self, offset_key):g} with {gamma_key} = "
+                    f"{getattr(self, gamma_key):g} leaves no effective parameters at any {part} precision up "
+                    f"to {HIGHEST_BITS:g} bits ({offset_key}·{gamma_key} must stay below {HIGHEST_BITS:g}); "
+                    f"give a smaller {offset_key} or {gamma_key}, such as Table 2's.")
 
     def at_bits(self, weight: float, activation: float, kv: float, post: float | None = None
                 ) -> PrecisionLaw:
