@@ -85,6 +85,7 @@ class PlannedRun:
     learning_rate: float | None = None
     hparams_law: str = DEFAULT_HPARAMS_LAW
     porian_params: float | None = None  # Porian et al.'s N (linear layers and head); None: params
+    deepseek_m: float | None = None  # DeepSeek LLM's M of the run's model (Eq. 2); None: C = 6·N·D
 
 
 def inline_run(params: float, tokens: float, preset: Preset, hardware: Hardware | None,
@@ -206,7 +207,8 @@ def _hparams_ratios(run: PlannedRun, flops: float) -> dict[str, float | None]:
     """How many times the run's batch and learning rate are off the law's, whichever way (>= 1)."""
     from scalecalc import hparams
 
-    law = hparams.Run(run.params, run.tokens, flops, run.params, run.porian_params or run.params)
+    own = None if run.deepseek_m is None else run.deepseek_m * run.tokens
+    law = hparams.Run(run.params, run.tokens, flops, run.params, run.porian_params or run.params, own)
     batch, rate = hparams.law_values(run.hparams_law, law)
 
     def factor(planned: float | None, lawful: float | None) -> float | None:
@@ -312,8 +314,9 @@ class _PlanReader:
         check_limits(limits, f"{where}: ")
         optimizer = self.optimizer(data, entry, run, top_run)
         porian = None if model is None else _porian_params(model)
+        own_m = None if model is None else _deepseek_m(model)
         return PlannedRun(name, sizes["params"], sizes["tokens"], preset, hardware, limits, where, total,
-                          scale, **optimizer, porian_params=porian)
+                          scale, **optimizer, porian_params=porian, deepseek_m=own_m)
 
     def optimizer(self, data: dict[str, Any], entry: dict[str, Any], run: Table, top: Table
                   ) -> dict[str, Any]:
@@ -462,6 +465,13 @@ class _PlanReader:
     def relative(self, spec: str) -> Path:
         """A path in the plan, read from the plan's own folder (absolute and ~ paths stay)."""
         return self.folder / Path(spec).expanduser()
+
+
+def _deepseek_m(model: Any) -> float | None:
+    """DeepSeek LLM's M of a model (Eq. 2), so its Eq. 1 takes C = M·D as `hparams --model` does."""
+    from scalecalc.models.flops import deepseek_m
+
+    return deepseek_m(model.architecture)
 
 
 def _porian_params(model: Any) -> float:

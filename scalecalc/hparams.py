@@ -88,6 +88,7 @@ class Run:
     flops: float
     kaplan_params: float  # non-embedding N, the count Kaplan's laws were fitted on
     porian_params: float  # linear layers with the head, embeddings left out (Porian et al.)
+    deepseek_flops: float | None = None  # M·D, DeepSeek LLM's own C, where the model's shape gives M
 
 
 def check_seq_len(value: float | str, name: str = "--seq-len") -> int:
@@ -129,11 +130,13 @@ def run_for_budget(preset: Preset, flops: float) -> Run:
 
 
 def given_run(params: float, tokens: float, *, kaplan_params: float | None = None,
-              porian_params: float | None = None) -> Run:
-    """A run of N parameters on D tokens, C = 6·N·D; Kaplan's and Porian's counts default to N."""
+              porian_params: float | None = None, deepseek_m: float | None = None) -> Run:
+    """A run of N parameters on D tokens, C = 6·N·D; Kaplan's and Porian's counts default to N.
+    With the model's M (DeepSeek LLM Eq. 2), DeepSeek's row takes its own C = M·D."""
     n, d = check_number(params, "params"), check_number(tokens, "tokens")
     flops = finite(6.0 * n * d, "the compute 6·N·D")
-    return Run(n, d, flops, kaplan_params or n, porian_params or n)
+    own = None if deepseek_m is None else finite(deepseek_m * d, "the compute M·D")
+    return Run(n, d, flops, kaplan_params or n, porian_params or n, own)
 
 
 def deepseek(flops: float) -> tuple[float, float]:
@@ -164,7 +167,7 @@ def law_values(law: str, run: Run) -> tuple[float, float | None]:
     """(batch tokens, learning rate or None) of one of CHECK_LAWS for a run: what `check` compares."""
     with np.errstate(all="ignore"):
         if law == "deepseek":
-            return deepseek(run.flops)
+            return deepseek(run.flops if run.deepseek_flops is None else run.deepseek_flops)
         if law == "porian":
             sequences, rate = porian(run.porian_params)
             return sequences * PORIAN_SEQ_LEN, rate
@@ -195,14 +198,15 @@ def _kaplan_outside(preset: Preset, params: float, tokens: float) -> str:
 
 def _row(law: str, run: Run, seq_len: int, batch: float, *, params: float, rate: float | None,
          formula: str, fitted: str, notes: list[str], loss: float | None = None,
-         min_steps: float | None = None) -> HparamsRow:
+         min_steps: float | None = None, flops: float | None = None) -> HparamsRow:
     batch = float(finite(batch, f"the batch size of {law}"))
     # Whole numbers print as integers in CSV and JSON (a count, not a measurement).
     sequences = max(1, round(batch / seq_len))
     steps = math.ceil(run.tokens / (sequences * seq_len))
     if run.tokens < sequences * seq_len:
         notes = [*notes, "D is less than one batch: one step"]
-    return HparamsRow(law=law, params=params, tokens=run.tokens, flops=run.flops, seq_len=seq_len,
+    return HparamsRow(law=law, params=params, tokens=run.tokens, flops=run.flops if flops is None else flops,
+                      seq_len=seq_len,
                       loss=loss, batch_tokens=batch, batch_sequences=sequences, steps=steps,
                       min_steps=min_steps,
                       learning_rate=None if rate is None else finite(rate, f"the learning rate of {law}"),
@@ -219,13 +223,15 @@ def hyperparameters(run: Run, seq_len: int = DEFAULT_SEQ_LEN) -> list[HparamsRow
     seq_len = check_seq_len(seq_len)
     kaplan = preset_files.load(KAPLAN)
     with np.errstate(all="ignore"):
-        batch, rate = deepseek(run.flops)
-        rows = [_row("DeepSeek Eq. 1", run, seq_len, batch, params=run.params, rate=rate,
+        own = run.deepseek_flops  # C = M·D, as DeepSeek LLM fitted Eq. 1, where the model's shape gives M
+        batch, rate = deepseek(run.flops if own is None else own)
+        rows = [_row("DeepSeek Eq. 1", run, seq_len, batch, params=run.params, rate=rate, flops=own,
                      formula="B_opt = 0.2920·C^0.3271 tokens, η_opt = 0.3118·C^-0.1250",
                      fitted=f"C {format_flops(DEEPSEEK_FLOPS[0])} to {format_flops(DEEPSEEK_FLOPS[1])} FLOPs",
-                     notes=[_outside(run.flops, DEEPSEEK_FLOPS, "C", format_flops),
+                     notes=[_outside(run.flops if own is None else own, DEEPSEEK_FLOPS, "C", format_flops),
                             "C here is 6·N·D or the budget; DeepSeek counted M·D (non-embedding, with "
-                            "attention)"])]
+                            "attention)" if own is None else "C here is M·D, M = 72·n_layer·d² + "
+                            "12·n_layer·d·l_seq at the model's context (DeepSeek LLM Eq. 2)"])]
         sequences, rate = porian(run.porian_params)
         rows.append(_row("Porian 2024", run, seq_len, sequences * PORIAN_SEQ_LEN,
                          params=run.porian_params, rate=rate,

@@ -317,3 +317,25 @@ def test_installed_script_answers_in_every_format(run_installed, fmt: str) -> No
         assert law in result.stdout
     if fmt == "json":
         assert "NaN" not in result.stdout and "Infinity" not in result.stdout
+
+
+def test_a_model_gives_deepseek_its_own_compute(run_inprocess) -> None:
+    # DeepSeek LLM 7B: M = 4.2279e10 (Eq. 2; 30 layers, d 4096, context 4096), C = M·2T = 8.4557e22,
+    # and Eq. 1 there gives B_opt 9.2226e6 tokens and η_opt 4.246e-4 (Table 2 trained at 9.44e6, 4.2e-4).
+    rows = json.loads(run_inprocess("hparams", "--model", "deepseek-llm-7b", "-f", "json").stdout)
+    deepseek = rows[0]
+    assert deepseek["flops"] == pytest.approx(8.4557e22, rel=1e-4)
+    assert deepseek["batch_tokens"] == pytest.approx(9.2226e6, rel=1e-4)
+    assert deepseek["learning_rate"] == pytest.approx(4.246e-4, rel=1e-3)
+    assert "M·D" in deepseek["note"]
+    assert rows[1]["flops"] == pytest.approx(6 * 6910365696 * 2e12, rel=1e-9)  # the others keep 6·N·D
+
+
+def test_a_check_plan_holds_a_model_to_the_same_deepseek_value(run_inprocess, tmp_path) -> None:
+    rows = json.loads(run_inprocess("hparams", "--model", "deepseek-llm-7b", "-f", "json").stdout)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'[[run]]\nname = "7b"\nmodel = "deepseek-llm-7b"\ntokens = "2T"\n'
+                    f'batch_tokens = {2 * rows[0]["batch_tokens"]!r}\n[run.limits]\nmax_batch_ratio = 3\n')
+    result = run_inprocess("check", str(plan), "-f", "json")
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)[0]["planned"] == pytest.approx(2.0, rel=1e-9)

@@ -81,7 +81,7 @@ def _given_run(params: str | None, tokens: str | None, model: str | None,
     if model is not None:
         if params is not None:
             raise ScalecalcError("give --model or --params, not both: --model sets the model size N.")
-        from scalecalc.models.flops import matmul_params
+        from scalecalc.models.flops import deepseek_m, matmul_params
         from scalecalc.models.sizing import convention_notes, resolve, tokens_note
 
         sizes = resolve(model)
@@ -92,7 +92,8 @@ def _given_run(params: str | None, tokens: str | None, model: str | None,
             notes.append(tokens_note(sizes))
         count = sizes.tokens if tokens is None else parse_quantity(tokens, "--tokens")
         run = core.given_run(sizes.active, count, kaplan_params=sizes.law_params("non-embedding"),
-                             porian_params=float(matmul_params(sizes.architecture)))
+                             porian_params=float(matmul_params(sizes.architecture)),
+                             deepseek_m=deepseek_m(sizes.architecture))
         return run, core.check_seq_len(sizes.architecture.seq_len)
     if params is None or tokens is None:
         raise ScalecalcError("give --flops, or the run as --params and --tokens (or --model), such as "
