@@ -199,18 +199,22 @@ def _parametric(data: Any, lines: list[Any], budgets: Any, resamples: int, seed:
                 ci: float) -> tuple[list[Any], list[str]]:
     """Approach 3 on the same runs beside the power law, where the runs allow that fit; with
     --bootstrap, its own bootstrap interval (at most PARAMETRIC_RESAMPLES resamples) too."""
+    import numpy as np
+
     from scalecalc import fit as fitting
     from scalecalc import powerfitreport
 
     try:
-        parametric = fitting.fit_runs(data, delta=1e-3, grid="fast")
+        with np.errstate(over="ignore", invalid="ignore"):  # a degenerate fit is reported below, not warned
+            parametric = fitting.fit_runs(data, delta=1e-3, grid="fast")
     except ScalecalcError as error:
         return [], [f"no Approach 3 comparison: {str(error).rstrip('.')}."]
     if not (parametric.law.alpha > 0 and parametric.law.beta > 0):
         return [], ["no Approach 3 comparison: the Chinchilla-form fit of these runs is degenerate."]
     draws = None
     if resamples:
-        draws = fitting.bootstrap(parametric, min(resamples, PARAMETRIC_RESAMPLES), seed=seed)
+        with np.errstate(over="ignore", invalid="ignore"):
+            draws = fitting.bootstrap(parametric, min(resamples, PARAMETRIC_RESAMPLES), seed=seed)
     return powerfitreport.comparison_lines(lines, parametric, budgets, draws, ci), []
 
 
