@@ -100,8 +100,8 @@ def comparison_lines(lines: list[FitValue], parametric: Any, budgets: np.ndarray
         extra += [FitValue(f"parametric_params_at_{label}", _number(n), low, high,
                            "N* of the Chinchilla-form fit of the same runs (Approach 3)"),
                   FitValue(f"agree_at_{label}", agree, None, None,
-                           "1 if Approach 3's interval overlaps this one (its N* lies inside it, without "
-                           "its draws), 0 if not (needs --bootstrap)")]
+                           "1 if Approach 3's bootstrap interval overlaps this one, 0 if not (needs "
+                           "--bootstrap)")]
     return extra
 
 
