@@ -23,6 +23,7 @@ MAX_RESAMPLES = 100_000
 TOLERANCE_RANGE = (0.001, 0.5)  # --group-tolerance: 0.1% to 50% of a budget
 DRIFT_T = 2.0  # |t| of the centre-drift slope past which the exponent is suspect (Czech et al. §5)
 DRIFT_DECADES = 0.1  # ...when the centre also moves this far across the budgets (rounding has |t| > 2)
+BUDGET_FACTOR = 2.0  # a numeric budget cell within this factor of its run's C = c0·N·D
 OFF_CENTRE = 0.5  # |N* - centre of the sampled sizes| beyond this share of the half-range
 
 
@@ -105,7 +106,17 @@ def group_by_column(names: np.ndarray, flops: np.ndarray, min_sizes: int = MIN_S
         if bad:
             raise ScalecalcError(f"{source}: the budget column holds {bad[0]:g}, and a budget is a positive "
                                  "number of FLOPs; fix it, or give text names to group runs by.")
-        keys, label = np.unique(np.array(numbers, dtype=float), return_inverse=True)
+        values = np.array(numbers, dtype=float)
+        # A numeric column is each run's budget in FLOPs, so it must be near the run's own C;
+        # group ids such as 1, 2, 3 are not FLOPs (BUDGET_FACTOR: 2×, far wider than a sweep's spread).
+        far = np.abs(np.log10(values) - np.log10(flops)) > np.log10(BUDGET_FACTOR)
+        if far.any():
+            index = int(np.argmax(far))
+            raise ScalecalcError(f"{source}: a run with C = {flops[index]:.3g} FLOPs has budget "
+                                 f"{values[index]:g}, more than {BUDGET_FACTOR:g}× away; a numeric budget "
+                                 "column holds each run's budget in FLOPs: fix it, or name groups with text "
+                                 "(g1, g2, ...).")
+        keys, label = np.unique(values, return_inverse=True)
         log_centres = np.log10(keys)
     else:
         keys, label = np.unique(np.array([str(name) for name in names]), return_inverse=True)

@@ -42,6 +42,8 @@ def test_good_group_column_is_accepted(run_inprocess, tmp_path):
     (["1e19"] * 3 + ["0"] * 3, (), ("budget column holds 0",)),
     (["1e19"] * 3 + ["inf"] * 3, (), ("budget column holds inf",)),
     (["1e19"] * 3 + ["nan"] * 3, (), ("budget column holds nan",)),
+    (["1", "1", "1", "2", "2", "2"], (), ("has budget 1, more than 2× away", "name groups with text")),
+    (["1e19"] * 3 + ["1e22"] * 3, (), ("C = 1e+20 FLOPs has budget 1e+22",)),
     (["a", "a", "", "b", "b", "b"], (), ("line 4: budget is missing",)),
     (["a", "a", "x" * 500, "b", "b", "b"], (), ("longer than 100 characters",)),
     (GROUPS, ("--columns", "budget=nope"), ("--columns names 'nope' for budget",)),

@@ -84,8 +84,8 @@ def test_group_column_units():
     budgets = group_by_column(names, flops, min_sizes=3)
     assert budgets.flops == pytest.approx([2e19, 2e20], rel=1e-12)  # geometric means
     assert budgets.label.tolist() == [0, 1, 0, 1, 0, 1]
-    numeric = group_by_column(np.array(["3e19", "1e19", "3e19", "1e19"], dtype=object), flops[:4],
-                              min_sizes=2)
+    numeric = group_by_column(np.array(["3e19", "1e19", "3e19", "1e19"], dtype=object),
+                              np.array([4e19, 1.5e19, 2e19, 0.8e19]), min_sizes=2)
     assert numeric.flops.tolist() == [1e19, 3e19] and numeric.label.tolist() == [1, 0, 1, 0]
     few = group_by_column(np.array(["a", "a", "b"], dtype=object), flops[:3], min_sizes=2)
     assert few.flops.size == 1 and few.left_out == 1
