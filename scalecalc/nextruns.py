@@ -214,7 +214,7 @@ def _best_candidate(profiles: list[Profile], log_target: float, noise: float, de
 
 
 def _record(step: int, reason: str, log_flops: float, log_params: float, c0: float, sd: float) -> NextRun:
-    flops, params = 10 ** log_flops, 10 ** log_params
+    flops, params = float(f"{10 ** log_flops:.12g}"), 10 ** log_params  # 3e21, not 3.000000000000001e21
     tokens = flops / (c0 * params)
     shown = sd if math.isfinite(sd) else None  # inf: some budget still cannot be fitted
     return NextRun(step, reason, flops, params, tokens, c0 * params * tokens, shown)

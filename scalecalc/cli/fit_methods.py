@@ -37,10 +37,11 @@ AxisOption = Annotated[Axis | None, typer.Option(
     "(as Llama 3 does).", rich_help_panel=PANEL)]
 ToleranceOption = Annotated[str | None, typer.Option(
     metavar="PERCENT", help="isoflop: runs whose FLOPs agree within this share form a budget "
-    "(default 10).", rich_help_panel=PANEL)]
+    "(default 10; not with a budget/group column).", rich_help_panel=PANEL)]
 BudgetsOption = Annotated[str | None, typer.Option(
     metavar="LIST", help="isoflop: nominal budgets, e.g. 6e18,1e19,3e19; each run joins the nearest "
-    "within --group-tolerance.", rich_help_panel=PANEL)]
+    "within --group-tolerance. A budget or group column (or --columns budget=HEADER) groups runs "
+    "instead.", rich_help_panel=PANEL)]
 PerTokenOption = Annotated[str | None, typer.Option(
     "--flops-per-token", metavar="NUMBER", help="isoflop, envelope: FLOPs per parameter per token, "
     "C = k·N·D (default 6).", rich_help_panel=PANEL)]
