@@ -23,6 +23,7 @@ MAX_RESAMPLES = 100_000
 TOLERANCE_RANGE = (0.001, 0.5)  # --group-tolerance: 0.1% to 50% of a budget
 DRIFT_T = 2.0  # |t| of the centre-drift slope past which the exponent is suspect (Czech et al. §5)
 DRIFT_DECADES = 0.1  # ...when the centre also moves this far across the budgets (rounding has |t| > 2)
+BUDGET_FACTOR = 2.0  # a numeric budget cell within this factor of its run's C = c0·N·D
 OFF_CENTRE = 0.5  # |N* - centre of the sampled sizes| beyond this share of the half-range
 
 
@@ -55,28 +56,96 @@ def group_by_flops(flops: np.ndarray, tolerance: float, nominal: np.ndarray | No
         label = np.where(distance[np.arange(len(flops)), nearest] <= width, nearest, -1)
         centres = list(log_b)
     else:
+        # Each run's neighbours within ±width are a slice of the runs sorted by C: memory stays
+        # linear in the runs (an all-pairs matrix of 20,000 runs took 6 GB).
+        order = np.argsort(log_c, kind="stable")
+        ranked = log_c[order]
+        low = np.empty(len(flops), dtype=np.intp)
+        high = np.empty(len(flops), dtype=np.intp)
+        low[order] = np.searchsorted(ranked, ranked - width, side="left")
+        high[order] = np.searchsorted(ranked, ranked + width, side="right")
+        position = np.empty(len(flops), dtype=np.intp)
+        position[order] = np.arange(len(flops))
         free = np.ones(len(flops), dtype=bool)
-        near = np.abs(log_c[:, None] - log_c[None, :]) <= width
         while free.any():
-            counts = (near & free[None, :]).sum(axis=1) * free
+            taken = np.concatenate([[0], np.cumsum(free[order])])
+            counts = (taken[high] - taken[low]) * free
             centre = int(np.argmax(counts))  # ties: the first run in the file
-            members = near[centre] & free
+            members = free & (position >= low[centre]) & (position < high[centre])
             label[members] = len(centres)
             centres.append(float(log_c[members].mean()))
             free &= ~members
+    return _kept(label, np.array(centres), min_sizes, sizes, nominal)
+
+
+def _kept(label: np.ndarray, log_centres: np.ndarray, min_sizes: int, sizes: np.ndarray | None,
+          exact: np.ndarray | None = None) -> Budgets:
+    """Budgets with at least `min_sizes` distinct sizes, numbered in order of their FLOPs."""
     kept: list[int] = []
-    for index in range(len(centres)):
+    for index in range(len(log_centres)):
         members = label == index
         if (len(np.unique(sizes[members])) if sizes is not None else np.count_nonzero(members)) >= min_sizes:
             kept.append(index)
-    relabel = np.full(len(centres) + 1, -1)
-    order = sorted(kept, key=lambda index: centres[index])
+    relabel = np.full(len(log_centres) + 1, -1)
+    order = sorted(kept, key=lambda index: log_centres[index])
     relabel[order] = np.arange(len(order))
     label = relabel[label]
-    budgets = np.array([10 ** centres[index] for index in order])
-    if nominal is None:  # a budget found from the data is the geometric mean of its runs
-        budgets = np.array([10 ** log_c[label == index].mean() for index in range(len(order))])
+    # Budgets the user named keep their exact values (10**log10 would add rounding noise).
+    budgets = np.array([10 ** log_centres[index] if exact is None else exact[index] for index in order])
     return Budgets(label, budgets, int(np.count_nonzero(label < 0)))
+
+
+def group_by_column(names: np.ndarray, flops: np.ndarray, min_sizes: int = MIN_SIZES,
+                    sizes: np.ndarray | None = None, source: str = "the runs") -> Budgets:
+    """Budgets from a budget/group column. Where every cell is a number it is the budget's FLOPs;
+    otherwise the cells are group names and a budget's C is the geometric mean of its runs' C."""
+    numbers = [_number_or_none(str(name)) for name in names]
+    numeric = all(number is not None for number in numbers)
+    if numeric:
+        bad = [number for number in numbers if not (number > 0 and np.isfinite(number))]
+        if bad:
+            raise ScalecalcError(f"{source}: the budget column holds {bad[0]:g}, and a budget is a positive "
+                                 "number of FLOPs; fix it, or give text names to group runs by.")
+        values = np.array(numbers, dtype=float)
+        # A numeric column is each run's budget in FLOPs, so it must be near the run's own C;
+        # group ids such as 1, 2, 3 are not FLOPs (BUDGET_FACTOR: 2×, far wider than a sweep's spread).
+        far = np.abs(np.log10(values) - np.log10(flops)) > np.log10(BUDGET_FACTOR)
+        if far.any():
+            index = int(np.argmax(far))
+            raise ScalecalcError(f"{source}: a run with C = {flops[index]:.3g} FLOPs has budget "
+                                 f"{values[index]:g}, more than {BUDGET_FACTOR:g}× away; a numeric budget "
+                                 "column holds each run's budget in FLOPs: fix it, or name groups with text "
+                                 "(g1, g2, ...).")
+        keys, label = np.unique(values, return_inverse=True)
+        log_centres = np.log10(keys)
+    else:
+        keys, label = np.unique(np.array([str(name) for name in names]), return_inverse=True)
+        log_c = np.log10(flops)
+        log_centres = np.array([log_c[label == index].mean() for index in range(len(keys))])
+    return _kept(label.reshape(-1), log_centres, min_sizes, sizes, keys if numeric else None)
+
+
+def _number_or_none(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def assign_budgets(runs: Runs, c0: float, *, tolerance: float | None = None,
+                   nominal: np.ndarray | None = None, min_sizes: int = MIN_SIZES,
+                   sizes: np.ndarray | None = None) -> Budgets:
+    """The budgets of `fit --method isoflop` and `design --from-fit`: from the runs' budget/group
+    column where they have one, else by clustering C = c0·N·D within `tolerance` (a fraction, 10%
+    by default) around the nominal budgets or the densest clusters."""
+    if runs.budget is not None:
+        given = "--budgets" if nominal is not None else "--group-tolerance" if tolerance is not None else None
+        if given:
+            raise ScalecalcError(f"{runs.source}: the runs carry a budget/group column, so {given} has "
+                                 "nothing to do; drop it, or drop the column (or its --columns budget=...).")
+        return group_by_column(runs.budget, c0 * runs.params * runs.tokens, min_sizes, sizes, runs.source)
+    return group_by_flops(c0 * runs.params * runs.tokens, 0.1 if tolerance is None else tolerance, nominal,
+                          min_sizes, sizes)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +24,6 @@ from scalecalc.laws import ChinchillaLaw
 from scalecalc.records import Value, record_field
 from scalecalc.runs import Runs
 
-GROUPING = 0.1  # runs within 10% of a budget's C share it (experiments.md §8)
 REPAIR_WIDTH = 0.6  # decades either side of a weakly curved budget's minimum (§5)
 NEW_BUDGET_STEP = 0.5  # decades above the top budget for a new one: 3.2×
 OFFSETS = (-0.6, -0.3, 0.0, 0.3, 0.6)  # candidate sizes, decades from a budget's fitted minimum
@@ -56,11 +56,18 @@ class Profile:
     curvature: float | None = None  # d²L/d(log10 N)² at the fitted minimum
 
 
-def group(runs: Runs) -> list[Profile]:
-    """Runs grouped into budgets by C = 6·N·D within 10%, as `fit --method isoflop` groups them."""
-    from scalecalc.isoflopfit import group_by_flops
+def group(runs: Runs, tolerance: float | None = None, nominal: np.ndarray | None = None
+          ) -> tuple[list[Profile], int]:
+    """Runs grouped into budgets as `fit --method isoflop` groups them: by their budget/group column,
+    or by C = 6·N·D within `tolerance` (10% by default) of the `nominal` budgets or of each other.
+    A budget with few sizes is kept here (it is repaired); runs near no nominal budget are left out."""
+    from scalecalc.isoflopfit import assign_budgets
 
-    budgets = group_by_flops(runs.flops, GROUPING, min_sizes=1)
+    budgets = assign_budgets(runs, 6.0, tolerance=tolerance, nominal=nominal, min_sizes=1)
+    return _profiles(runs, budgets), budgets.left_out
+
+
+def _profiles(runs: Runs, budgets: Any) -> list[Profile]:
     log_n = np.log10(runs.params)
     return [Profile(float(np.log10(flops)), log_n[budgets.label == index].tolist(),
                     runs.loss[budgets.label == index].tolist())
@@ -68,16 +75,22 @@ def group(runs: Runs) -> list[Profile]:
 
 
 def suggest(runs: Runs, law: ChinchillaLaw, c0: float, target: float, noise: float, degree: int,
-            sizes: int, count: int, seed: int, simulations: int = 500) -> tuple[list[NextRun], float | None]:
+            sizes: int, count: int, seed: int, simulations: int = 500, *, tolerance: float | None = None,
+            nominal: np.ndarray | None = None) -> tuple[list[NextRun], float | None]:
     """The repairs, then `count` runs chosen for precision; and the simulated sd of log10 N* at the
     target from the runs already trained (None where they cannot be fitted as they stand)."""
     if not 0 <= count <= MAX_NEXT:
         raise ScalecalcError(f"--next: {count} is outside 0 to {MAX_NEXT} runs.")
-    profiles = group(runs)
+    profiles, _ = group(runs, tolerance, nominal)
+    if not profiles:
+        raise ScalecalcError(f"{runs.source}: no run lies within the tolerance of a budget given with "
+                             "--budgets; check the list against the runs' FLOPs (6·N·D), or widen "
+                             "--group-tolerance.")
     if len(profiles) > MAX_BUDGETS:
-        raise ScalecalcError(f"{runs.source}: the runs fall into {len(profiles)} budgets (runs within 10% "
-                             f"of C = 6·N·D share one), more than the {MAX_BUDGETS} --from-fit handles; "
-                             "give the runs of one isoFLOP ladder.")
+        how = "by their budget column" if runs.budget is not None else "by C = 6·N·D"
+        raise ScalecalcError(f"{runs.source}: the runs fall into {len(profiles)} budgets ({how}), more than "
+                             f"the {MAX_BUDGETS} --from-fit handles; name the ladder's budgets with "
+                             "--budgets LIST (as for fit --method isoflop), or give the runs of one ladder.")
     planned: list[tuple[str, int, float]] = []  # (reason, budget index, log10 N)
     for index, profile in enumerate(profiles):
         planned += [(reason, index, size) for reason, size in _repairs(profile, degree)]
@@ -201,7 +214,7 @@ def _best_candidate(profiles: list[Profile], log_target: float, noise: float, de
 
 
 def _record(step: int, reason: str, log_flops: float, log_params: float, c0: float, sd: float) -> NextRun:
-    flops, params = 10 ** log_flops, 10 ** log_params
+    flops, params = float(f"{10 ** log_flops:.12g}"), 10 ** log_params  # 3e21, not 3.000000000000001e21
     tokens = flops / (c0 * params)
     shown = sd if math.isfinite(sd) else None  # inf: some budget still cannot be fitted
     return NextRun(step, reason, flops, params, tokens, c0 * params * tokens, shown)

@@ -68,23 +68,45 @@ def extrapolation_warnings(log_c: np.ndarray, budgets: np.ndarray) -> list[str]:
     return found
 
 
-def comparison_lines(lines: list[FitValue], parametric: Any, budgets: np.ndarray) -> list[FitValue]:
+def parametric_params(draws: np.ndarray, flops: float, c0: float = 6.0) -> np.ndarray:
+    """N* at `flops` for each bootstrap row (E, A, B, α, β) of a Chinchilla-form fit: the closed form
+    N* = G·(C/c0)^(β/(α+β)), G = (αA/(βB))^(1/(α+β)) (Hoffmann et al. 2022, Eq. 4)."""
+    _, a, b, alpha, beta = draws.T
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        log_g = (np.log(alpha * a) - np.log(beta * b)) / (alpha + beta)
+        return np.exp(log_g + beta / (alpha + beta) * np.log(flops / c0))
+
+
+def comparison_lines(lines: list[FitValue], parametric: Any, budgets: np.ndarray,
+                     draws: np.ndarray | None = None, ci: float = 95.0) -> list[FitValue]:
     """Approach 3 (the parametric fit of the same runs) beside the power law at each budget, and
-    whether its N* lies inside the power law's interval (1 yes, 0 no; blank without --bootstrap)."""
+    whether the two agree (1 yes, 0 no; blank without --bootstrap). With bootstrap `draws` of the
+    parametric fit, agreeing is the two intervals overlapping; without, N* inside the interval."""
     allocation = parametric.law.closed_form_allocation(6.0)
     found = {line.name: line for line in lines}
     extra = []
     for budget, label in zip(budgets, budget_labels(budgets), strict=True):
         n = float(allocation.params(budget)) if allocation is not None else float("nan")
         line = found[f"params_at_{label}"]
+        low, high = (None, None)
+        if draws is not None:
+            low, high = _interval(_finite(parametric_params(draws, budget)), ci)
         agree = None
         if line.ci_low is not None and line.ci_high is not None and np.isfinite(n):
-            agree = int(line.ci_low <= n <= line.ci_high)
-        extra += [FitValue(f"parametric_params_at_{label}", _number(n), None, None,
+            if low is None or high is None:
+                agree = int(line.ci_low <= n <= line.ci_high)
+            else:
+                agree = int(low <= line.ci_high and line.ci_low <= high)
+        extra += [FitValue(f"parametric_params_at_{label}", _number(n), low, high,
                            "N* of the Chinchilla-form fit of the same runs (Approach 3)"),
                   FitValue(f"agree_at_{label}", agree, None, None,
-                           "1 if Approach 3's N* lies inside this interval, 0 if not (needs --bootstrap)")]
+                           "1 if Approach 3's bootstrap interval overlaps this one, 0 if not (needs "
+                           "--bootstrap)")]
     return extra
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    return values[np.isfinite(values)]
 
 
 def allocation_document(fit: Any, name: str, method: str, ci: float) -> dict[str, Any]:

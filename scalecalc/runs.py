@@ -21,12 +21,15 @@ KNOWN_HEADERS: dict[str, tuple[str, ...]] = {
     "flops": ("flops", "c", "training flop", "training flops", "training_flop", "training_flops",
               "compute"),
     "loss": ("loss", "final loss", "final_loss", "l", "eval_loss", "val_loss"),
+    # Optional: which isoFLOP budget a run belongs to (its FLOPs, or any text naming a group).
+    "budget": ("budget", "group"),
 }
 MAX_BAD_ROWS_SHOWN = 5
 # Bounds on what a runs file may hold; each error message names its bound.
 MAX_RUNS = 1_000_000  # the fit screens its starts on a sample, so time and memory grow only linearly
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_FIELD_CHARS = 131_072  # Python's csv module refuses longer fields
+MAX_BUDGET_CHARS = 100  # a budget/group name longer than this is not a label
 LARGEST_SIZE = 1e30  # N and D: far beyond any run, and 6·N·D stays finite (messages say 1e30)
 ROLES = ("params", "tokens", "flops", "loss")
 
@@ -40,6 +43,7 @@ class Runs:
     loss: np.ndarray
     source: str
     excluded: dict[str, int] = field(default_factory=dict)
+    budget: np.ndarray | None = None  # per run, the text of its budget/group column, where there is one
 
     def __len__(self) -> int:
         return int(self.params.size)
@@ -54,7 +58,8 @@ class Runs:
         counts = dict(self.excluded)
         if dropped:
             counts[reason] = counts.get(reason, 0) + dropped
-        return Runs(self.params[mask], self.tokens[mask], self.loss[mask], self.source, counts)
+        budget = None if self.budget is None else self.budget[mask]
+        return Runs(self.params[mask], self.tokens[mask], self.loss[mask], self.source, counts, budget)
 
 
 def parse_columns(spec: str | None) -> dict[str, str]:
@@ -67,7 +72,8 @@ def parse_columns(spec: str | None) -> dict[str, str]:
         key = key.strip().lower()
         if not sep or key not in KNOWN_HEADERS or not header.strip():
             raise ScalecalcError(f"--columns: {item.strip()!r} should be ROLE=HEADER with ROLE one of "
-                                 "params, tokens, flops, loss; for example --columns params=N,loss=val_loss.")
+                                 "params, tokens, flops, loss, budget; for example --columns "
+                                 "params=N,loss=val_loss.")
         if key in mapping:
             raise ScalecalcError(f"--columns: {key} is mapped twice; give each role once.")
         if header.strip().lower() in (value.lower() for value in mapping.values()):
@@ -93,11 +99,14 @@ def read_runs(text: str, source: str, columns: dict[str, str] | None = None,
         raise ScalecalcError(f"{source}: the file is empty; it needs a header row and one row per run.")
     where = _locate_columns([cell.strip() for cell in header], source, columns or {})
     values: dict[str, list[float]] = {role: [] for role in ("params", "tokens", "loss")}
+    labels: list[str] = []
     bad: list[tuple[int, str]] = []
     for line_number, row in lines:
         if not row or not any(cell.strip() for cell in row):
             continue
         parsed, problem = _parse_row(row, where, flops_per_param_token)
+        label, label_problem = _budget_cell(row, where.get("budget"))
+        problem = problem or label_problem
         if problem:
             bad.append((line_number, problem))
             continue
@@ -106,6 +115,7 @@ def read_runs(text: str, source: str, columns: dict[str, str] | None = None,
                                  "fit a sample of them.")
         for role, value in parsed.items():
             values[role].append(value)
+        labels.append(label)
     excluded: dict[str, int] = {}
     if bad and not skip_bad_rows:
         shown = _first_few([f"line {number}: {problem}" for number, problem in bad], "; ")
@@ -114,7 +124,20 @@ def read_runs(text: str, source: str, columns: dict[str, str] | None = None,
     if bad:
         numbers = _first_few([str(number) for number, _ in bad], ", ")
         excluded[f"unusable rows skipped (--skip-bad-rows), at line(s) {numbers}"] = len(bad)
-    return Runs(*(np.array(values[role]) for role in ("params", "tokens", "loss")), source, excluded)
+    budget = np.array(labels, dtype=object) if "budget" in where else None
+    return Runs(*(np.array(values[role]) for role in ("params", "tokens", "loss")), source, excluded, budget)
+
+
+def _budget_cell(row: list[str], index: int | None) -> tuple[str, str | None]:
+    """The run's budget/group label, as text; grouping decides later whether it is a number."""
+    if index is None:
+        return "", None
+    cell = row[index].strip() if index < len(row) else ""
+    if not cell:
+        return cell, "budget is missing"
+    if len(cell) > MAX_BUDGET_CHARS:
+        return cell, f"budget {describe(cell)} is longer than {MAX_BUDGET_CHARS} characters"
+    return cell, None
 
 
 def _numbered_rows(reader: Any, source: str) -> Iterator[tuple[int, list[str]]]:

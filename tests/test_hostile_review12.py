@@ -70,8 +70,9 @@ def test_design_next_without_from_fit_is_refused(run_inprocess):
     refused(run_inprocess(*LADDER, "--next", "3"), "--next goes with --from-fit")
 
 
+# --budgets beside --from-fit lists the runs' budgets (test_hostile_isoflop2), so it is not here.
 @pytest.mark.parametrize("extra", [
-    ("--width", "1"), ("--budgets", "9"), ("--replicates", "2"), ("--min-flops", "1e17"),
+    ("--width", "1"), ("--replicates", "2"), ("--min-flops", "1e17"),
     ("--max-flops", "1e21"), ("--budget", "1e22"), ("--report", "precision"),
 ])
 def test_design_from_fit_refuses_new_ladder_options(run_inprocess, tmp_path, extra):

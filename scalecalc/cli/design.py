@@ -61,8 +61,10 @@ def design(
     max_flops: Annotated[str | None, _option("Largest budget of the ladder (default: 2 decades above "
                                              "--min-flops, or what the experiment budget buys).",
                                              "FLOPS")] = None,
-    budgets: Annotated[int | None, _option("Budgets, log-spaced from --min-flops to --max-flops: 2 to 30 "
-                                           "(default 5).", "INTEGER")] = None,
+    budgets: Annotated[str | None, _option("Budgets, log-spaced from --min-flops to --max-flops: 2 to 30 "
+                                           "(default 5); with --from-fit, the LIST of budgets the runs "
+                                           "were trained at, as for fit --method isoflop.",
+                                           "INTEGER|LIST")] = None,
     sizes: Annotated[int, _option("Model sizes per budget, evenly spaced in log N: --degree + 2 to 51.",
                                   "INTEGER")] = 7,
     width: Annotated[str | None, _option("Decades either side of the prior's N* the sizes span: 0.05 to 3 "
@@ -79,7 +81,11 @@ def design(
     from_fit: Annotated[str | None, _option("Runs already trained (CSV): suggest the next ones, repairs "
                                             "first.", "FILE", "Next runs")] = None,
     columns: Annotated[str | None, _option("With --from-fit: map roles to headers, e.g. "
-                                           "params=n_params,loss=val_loss.", "LIST", "Next runs")] = None,
+                                           "params=n_params,loss=val_loss,budget=group.", "LIST",
+                                           "Next runs")] = None,
+    group_tolerance: Annotated[str | None, _option("With --from-fit: runs whose FLOPs agree within this "
+                                                   "share form a budget (default 10).", "PERCENT",
+                                                   "Next runs")] = None,
     next_runs: Annotated[int | None, typer.Option("--next", metavar="INTEGER", rich_help_panel="Next runs",
                                                   help="How many runs --from-fit suggests beyond repairs: 0 "
                                                   "to 50 (default 4).")] = None,
@@ -114,6 +120,8 @@ def design(
                              "precision.")
     if columns is not None and from_fit is None:
         raise ScalecalcError("--columns goes with --from-fit FILE; drop it or name the runs file.")
+    if group_tolerance is not None and from_fit is None:
+        raise ScalecalcError("--group-tolerance goes with --from-fit FILE; drop it or name the runs file.")
     if from_fit is not None and compare:
         raise ScalecalcError("--compare goes with a new ladder, not --from-fit; drop one of them.")
     if from_fit is None and next_runs is not None:
@@ -121,7 +129,7 @@ def design(
                              "the runs file.")
     if from_fit is not None:
         _refuse_ladder_options({"--budget": budget, "--gpu-hours": gpu_hours, "--dollars": dollars,
-                                "--min-flops": min_flops, "--max-flops": max_flops, "--budgets": budgets,
+                                "--min-flops": min_flops, "--max-flops": max_flops,
                                 "--width": width, "--replicates": replicates, "--report": report})
     target = parse_quantity(target_flops, "--target-flops")
     hardware = training_hardware(gpu, gpus, mfu, price, accelerators, precision)
@@ -134,10 +142,13 @@ def design(
     ladders.check_choices(sizes, half_width, seeds, degree, simulations)
     ladders.check_target(law, target, c0)
     if from_fit is not None:
-        _next_runs(from_fit, columns, law, c0, target, sigma, simulations, seed, degree, sizes,
+        from scalecalc.cli.fit_methods import grouping_options
+
+        grouping = grouping_options(group_tolerance, budgets)
+        _next_runs(from_fit, columns, grouping, law, c0, target, sigma, simulations, seed, degree, sizes,
                    4 if next_runs is None else next_runs, hardware, format)
         return
-    count = ladders.DEFAULT_BUDGETS if budgets is None else budgets
+    count = _budget_count(budgets)
     ladders.check_count(count)
     low = None if min_flops is None else parse_quantity(min_flops, "--min-flops")
     high = None if max_flops is None else parse_quantity(max_flops, "--max-flops")
@@ -182,6 +193,19 @@ def _refuse_ladder_options(given: dict[str, Any]) -> None:
     if named:
         raise ScalecalcError(f"{named[0]} lays out a new ladder and means nothing with --from-fit, which "
                              "suggests runs for the budgets in the file; drop it.")
+
+
+def _budget_count(text: str | None) -> int:
+    """--budgets for a new ladder: a whole number of budgets (a list goes with --from-fit)."""
+    if text is None:
+        from scalecalc.design import DEFAULT_BUDGETS
+
+        return DEFAULT_BUDGETS
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ScalecalcError(f"--budgets {text[:40]!r}: give a whole number of budgets for a new ladder, "
+                             "such as 5 (a list of budgets goes with --from-fit).") from None
 
 
 def _experiment_budget(budget: str | None, gpu_hours: str | None, dollars: str | None,
@@ -233,24 +257,29 @@ def _diagnostics(ladder: Any, target: float) -> list[str]:
     return lines
 
 
-def _next_runs(path: str, columns: str | None, law: Any, c0: float, target: float, noise: float,
-               simulations: int, seed: int, degree: int, sizes: int, count: int, hardware: Any,
-               format: OutputFormat) -> None:
+def _next_runs(path: str, columns: str | None, grouping: tuple[Any, Any], law: Any, c0: float,
+               target: float, noise: float, simulations: int, seed: int, degree: int, sizes: int,
+               count: int, hardware: Any, format: OutputFormat) -> None:
     """design --from-fit: the next runs to train, repairs first."""
     from scalecalc import nextruns
     from scalecalc.cli.app import load_runs
 
     data = load_runs(path, columns)
+    tolerance, nominal = grouping
     records, before = nextruns.suggest(data, law, c0, target, noise, degree, sizes, count, seed,
-                                       simulations)
+                                       simulations, tolerance=tolerance, nominal=nominal)
+    left_out = nextruns.group(data, tolerance, nominal)[1]
     shown = priced(records, hardware) if records else records
     for reason, excluded in data.excluded.items():
         typer.echo(f"note: excluded {excluded} run(s): {reason}.", err=True)
+    if left_out:
+        typer.echo(f"note: {left_out} run(s) fall in no budget and are left out.", err=True)
+    kept = len(data) - left_out
     if before is None:
-        typer.echo(f"note: as they stand, the {len(data)} runs cannot predict N* at {target:.3g} FLOPs: some "
+        typer.echo(f"note: as they stand, the {kept} runs cannot predict N* at {target:.3g} FLOPs: some "
                    "budget has too few sizes, or no minimum among them.", err=True)
     else:
-        typer.echo(f"note: as they stand, the {len(data)} runs predict log10 N* at {target:.3g} FLOPs with "
+        typer.echo(f"note: as they stand, the {kept} runs predict log10 N* at {target:.3g} FLOPs with "
                    f"an sd of {before:.3g} decades (by simulation, noise {noise:g} nats).", err=True)
     if not records:
         typer.echo("note: nothing to add: no repair is needed and --next is 0.", err=True)

@@ -37,10 +37,11 @@ AxisOption = Annotated[Axis | None, typer.Option(
     "(as Llama 3 does).", rich_help_panel=PANEL)]
 ToleranceOption = Annotated[str | None, typer.Option(
     metavar="PERCENT", help="isoflop: runs whose FLOPs agree within this share form a budget "
-    "(default 10).", rich_help_panel=PANEL)]
+    "(default 10; not with a budget/group column).", rich_help_panel=PANEL)]
 BudgetsOption = Annotated[str | None, typer.Option(
     metavar="LIST", help="isoflop: nominal budgets, e.g. 6e18,1e19,3e19; each run joins the nearest "
-    "within --group-tolerance.", rich_help_panel=PANEL)]
+    "within --group-tolerance. A budget or group column (or --columns budget=HEADER) groups runs "
+    "instead.", rich_help_panel=PANEL)]
 PerTokenOption = Annotated[str | None, typer.Option(
     "--flops-per-token", metavar="NUMBER", help="isoflop, envelope: FLOPs per parameter per token, "
     "C = k·N·D (default 6).", rich_help_panel=PANEL)]
@@ -106,7 +107,7 @@ def run(method: Method, options: dict[str, Any]) -> None:
     target = options["save_target"]
     data, groups, result = isoflop_from(options, c0)
     lines = powerfitreport.law_lines(result, budgets, width)
-    comparison, notes = _parametric(data, lines, budgets)
+    comparison, notes = _parametric(data, lines, budgets, bootstrap, seed, width)
     lines += comparison
     lines += isoflopfit.budget_lines(result)
     lines += _counts(data, result, groups.left_out)
@@ -121,6 +122,21 @@ def run(method: Method, options: dict[str, Any]) -> None:
     write(_shown(lines, options), options["--format"], title=f"{title} from {data.source}", transpose=False)
 
 
+def grouping_options(tolerance_text: str | None, budgets_text: str | None) -> tuple[Any, Any]:
+    """--group-tolerance (a fraction, None if not given) and --budgets (an array, or None)."""
+    tolerance = None
+    if tolerance_text is not None:
+        tolerance = parse_quantity(tolerance_text, "--group-tolerance")
+        if not TOLERANCE_PERCENT[0] <= tolerance <= TOLERANCE_PERCENT[1]:
+            raise ScalecalcError(f"--group-tolerance: {tolerance:g}% is outside {TOLERANCE_PERCENT[0]:g} to "
+                                 f"{TOLERANCE_PERCENT[1]:g} percent; 10 groups runs within 10% of a budget.")
+        tolerance /= 100
+    nominal = None if budgets_text is None else parse_quantity_list(budgets_text, "--budgets")
+    if nominal is not None and len(set(nominal.tolist())) != len(nominal):
+        raise ScalecalcError("--budgets: a budget is given twice; give each budget once.")
+    return tolerance, nominal
+
+
 def isoflop_from(options: dict[str, Any], c0: float) -> tuple[Any, Any, Any]:
     """(runs, budgets, fit) for the isoflop options, bootstrapped if asked."""
     from scalecalc import isoflop, isoflopfit
@@ -129,18 +145,11 @@ def isoflop_from(options: dict[str, Any], c0: float) -> tuple[Any, Any, Any]:
     if degree not in isoflop.DEGREES:
         raise ScalecalcError(f"--degree {degree}: use 2 (a parabola) or 3 (a cubic).")
     axis = (options["--axis"] or Axis.params).value
-    tolerance = 10.0 if options["--group-tolerance"] is None else parse_quantity(
-        options["--group-tolerance"], "--group-tolerance")
-    if not TOLERANCE_PERCENT[0] <= tolerance <= TOLERANCE_PERCENT[1]:
-        raise ScalecalcError(f"--group-tolerance: {tolerance:g}% is outside {TOLERANCE_PERCENT[0]:g} to "
-                             f"{TOLERANCE_PERCENT[1]:g} percent; 10 groups runs within 10% of a budget.")
-    nominal = None if options["--budgets"] is None else parse_quantity_list(options["--budgets"], "--budgets")
-    if nominal is not None and len(set(nominal.tolist())) != len(nominal):
-        raise ScalecalcError("--budgets: a budget is given twice; give each budget once.")
+    tolerance, nominal = grouping_options(options["--group-tolerance"], options["--budgets"])
     data = load(options, c0)
-    groups = isoflopfit.group_by_flops(c0 * data.params * data.tokens, tolerance / 100, nominal,
-                                       max(isoflopfit.MIN_SIZES, degree + 1),
-                                       data.params if axis == "params" else data.tokens)
+    groups = isoflopfit.assign_budgets(data, c0, tolerance=tolerance, nominal=nominal,
+                                       min_sizes=max(isoflopfit.MIN_SIZES, degree + 1),
+                                       sizes=data.params if axis == "params" else data.tokens)
     result = isoflopfit.fit_isoflop(data, groups, axis=axis, degree=degree, c0=c0)
     if options["--bootstrap"]:
         result = isoflopfit.bootstrap(result, options["--bootstrap"], options["--seed"])
@@ -184,18 +193,30 @@ def load(options: dict[str, Any], c0: float) -> Any:
     return runs.exclude(data, options["--drop-highest-loss"], options["min_tokens_per_param"])
 
 
-def _parametric(data: Any, lines: list[Any], budgets: Any) -> tuple[list[Any], list[str]]:
-    """Approach 3 on the same runs beside the power law, where the runs allow that fit."""
+PARAMETRIC_RESAMPLES = 1000  # Approach 3's bootstrap beside the isoFLOP one: enough for a 95% interval
+
+
+def _parametric(data: Any, lines: list[Any], budgets: Any, resamples: int, seed: int | None,
+                ci: float) -> tuple[list[Any], list[str]]:
+    """Approach 3 on the same runs beside the power law, where the runs allow that fit; with
+    --bootstrap, its own bootstrap interval (at most PARAMETRIC_RESAMPLES resamples) too."""
+    import numpy as np
+
     from scalecalc import fit as fitting
     from scalecalc import powerfitreport
 
     try:
-        parametric = fitting.fit_runs(data, delta=1e-3, grid="fast")
+        with np.errstate(over="ignore", invalid="ignore"):  # a degenerate fit is reported below, not warned
+            parametric = fitting.fit_runs(data, delta=1e-3, grid="fast")
     except ScalecalcError as error:
         return [], [f"no Approach 3 comparison: {str(error).rstrip('.')}."]
     if not (parametric.law.alpha > 0 and parametric.law.beta > 0):
         return [], ["no Approach 3 comparison: the Chinchilla-form fit of these runs is degenerate."]
-    return powerfitreport.comparison_lines(lines, parametric, budgets), []
+    draws = None
+    if resamples:
+        with np.errstate(over="ignore", invalid="ignore"):
+            draws = fitting.bootstrap(parametric, min(resamples, PARAMETRIC_RESAMPLES), seed=seed)
+    return powerfitreport.comparison_lines(lines, parametric, budgets, draws, ci), []
 
 
 def _counts(data: Any, result: Any, left_out: int) -> list[Any]:
