@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from tests.hostile import refused
+from hostile import refused
 
 
 def test_hparams_refuses_deepseek_llm_whose_size_is_m_not_n(run_inprocess) -> None:
