@@ -152,9 +152,10 @@ def fit(x: np.ndarray, y: np.ndarray, breaks: int = 1) -> BrokenPowerLaw:
     values = _refine(_brute(scaled, y), scaled, y)
     for _ in range(breaks - 1):
         values = _refine(_add_break(values, scaled, y), scaled, y)
-    # A slope change within rounding of zero is no break: −4e-15 from least squares on a plain power
-    # law would read as a bend back, which a preset refuses.
-    values[3::3] = np.where(np.abs(values[3::3]) < 1e-12, 0.0, values[3::3])
+    # A slope change this close to zero is no break: on a plain power law c1 is unidentified and least
+    # squares leaves it at ±1e-15 to ±1e-7 (by SciPy release); negative, it would read as a bend back,
+    # which a preset refuses.
+    values[3::3] = np.where(np.abs(values[3::3]) < 1e-6, 0.0, values[3::3])
     # Back to x's units: b·(x/s)^−c0 = (b·s^c0)·x^−c0, and (x/s)/d = x/(d·s).
     values[1] = values[1] * scale ** values[2]
     values[4::3] = values[4::3] * scale
