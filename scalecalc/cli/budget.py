@@ -140,14 +140,12 @@ def _model_run(model: str, params: str | None, tokens: str | None, law: Any, har
     """check --model NAME: the run of that model (its catalogue tokens unless --tokens is given);
     the law takes the count it was fitted on, memory every parameter."""
     from scalecalc import check as checks
-    from scalecalc.models.sizing import tokens_note
+    from scalecalc.models.sizing import run_tokens
 
     counting = read_counting(model, flops_per_token, params)
     sizes = counting.model
-    if tokens is None and sizes.tokens is None:
-        raise ScalecalcError(f"{sizes.name} has no published training token count; give --tokens.")
-    count = parse_quantity(tokens, "--tokens") if tokens is not None else sizes.tokens
-    notes += counting_notes(counting, [law]) + ([] if tokens is not None else [tokens_note(sizes)])
+    notes += counting_notes(counting, [law])
+    count = run_tokens(sizes, tokens, notes)
     return checks.inline_run(counting.params(law), count, law, hardware, limits, sizes.name, sizes.total,
                              float(counting.scale(law)))
 

@@ -53,6 +53,17 @@ def _finish(figure: Any, path: Any, force: bool) -> None:
 
     typer.echo(str(plots.save(figure, path, force)))
 
+
+def _target_beside(plots: Any, out: str | None, kind: str, force: bool, source: str, what: str) -> Any:
+    """The --out path for a figure drawn from the file `source` (a runs or points file), refused where
+    it is that file: an input is never replaced, --force or not."""
+    path = plots.target(out, kind, force)
+    if source != "-" and path.exists() and path.samefile(source):
+        raise ScalecalcError(f"--out: {out} is the {what} file itself, which is never replaced; choose "
+                             "another name.")
+    return path
+
+
 def _span(text: str, name: str, bounds: tuple[float, float], unit: str) -> tuple[float, float]:
     """LOW:HIGH within `bounds`, LOW below HIGH."""
     from scalecalc import plots
@@ -216,10 +227,7 @@ def plot_fit(
     law = None if preset is None else preset_files.load(preset)
     if law is not None and not isinstance(law.law, ChinchillaLaw):
         raise ScalecalcError(f"preset {law.name} has no Chinchilla-form law to draw through the runs.")
-    path = plots.target(out, "fit", force)  # before the fit, which can take a while
-    if runs_file != "-" and path.exists() and path.samefile(runs_file):
-        raise ScalecalcError(f"--out: {out} is the runs file itself, which is never replaced; choose "
-                             "another name.")
+    path = _target_beside(plots, out, "fit", force, runs_file, "runs")  # before the fit, which can be slow
     if law is not None:
         from scalecalc import uncertainty
 
@@ -257,10 +265,7 @@ def plot_curve(
     plots = _plots()
     curves.check_law(law)
     points = load_points(runs_file, x, y, skip_bad_rows)
-    path = plots.target(out, "curve", force)
-    if runs_file != "-" and path.exists() and path.samefile(runs_file):
-        raise ScalecalcError(f"--out: {out} is the points file itself, which is never replaced; choose "
-                             "another name.")
+    path = _target_beside(plots, out, "curve", force, runs_file, "points")
     result = curves.fit_curve(points, law, breaks=breaks, holdout=holdout_last, direction=direction)
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
@@ -276,10 +281,7 @@ def _plot_method_fit(method: Method, runs_file: str, preset: str | None, out: st
     if preset is not None:
         raise ScalecalcError(f"--preset draws a Chinchilla-form law; --method {method.value} fits the runs "
                              "itself, so drop --preset.")
-    path = _plots().target(out, "fit", force)
-    if runs_file != "-" and path.exists() and path.samefile(runs_file):
-        raise ScalecalcError(f"--out: {out} is the runs file itself, which is never replaced; choose "
-                             "another name.")
+    path = _target_beside(_plots(), out, "fit", force, runs_file, "runs")
     result = figure_fit(method, options)
     draw = isoflopplots.isoflop_fit if method is Method.isoflop else isoflopplots.envelope_fit
     _finish(draw(result), path, force)

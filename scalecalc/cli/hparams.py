@@ -82,15 +82,11 @@ def _given_run(params: str | None, tokens: str | None, model: str | None,
         if params is not None:
             raise ScalecalcError("give --model or --params, not both: --model sets the model size N.")
         from scalecalc.models.flops import deepseek_m, matmul_params
-        from scalecalc.models.sizing import convention_notes, resolve, tokens_note
+        from scalecalc.models.sizing import convention_notes, resolve, run_tokens
 
         sizes = resolve(model)
         notes.extend(convention_notes(sizes, {}))  # a mixture of experts: the laws take its active count
-        if tokens is None:
-            if sizes.tokens is None:
-                raise ScalecalcError(f"{sizes.name} has no published token count; give --tokens.")
-            notes.append(tokens_note(sizes))
-        count = sizes.tokens if tokens is None else parse_quantity(tokens, "--tokens")
+        count = run_tokens(sizes, tokens, notes)
         run = core.given_run(sizes.active, count, kaplan_params=sizes.law_params("non-embedding"),
                              porian_params=float(matmul_params(sizes.architecture)),
                              deepseek_m=deepseek_m(sizes.architecture))

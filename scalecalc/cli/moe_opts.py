@@ -163,13 +163,9 @@ def loss(params: str | None, tokens: str | None, model: str | None, specs: list[
         n, experts = sizes.active, max(sizes.architecture.experts, 1)
         notes.append(_model_note(sizes))
         if tokens is None and any(law.form != "routed-moe" for law in laws):
-            if sizes.tokens is None:
-                raise ScalecalcError(f"{sizes.name} has no published training token count in the catalogue; "
-                                     "give --tokens, such as --tokens 2T.")
-            from scalecalc.models.sizing import tokens_note
+            from scalecalc.models.sizing import run_tokens
 
-            tokens = repr(sizes.tokens)
-            notes.append(tokens_note(sizes))
+            tokens = repr(run_tokens(sizes, None, notes))
     elif shape is not None:
         n = None
     elif params is None:

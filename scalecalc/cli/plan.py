@@ -284,13 +284,9 @@ def loss_command(
     counting = read_counting(model, flops_per_token, params)
     notes: list[str] = []
     if counting is not None and counting.model is not None and tokens is None:
-        sizes = counting.model
-        if sizes.tokens is None:
-            raise ScalecalcError(f"{sizes.name} has no published training token count in the catalogue; "
-                                 "give --tokens, such as --tokens 2T.")
-        from scalecalc.models.sizing import tokens_note
+        from scalecalc.models.sizing import run_tokens
 
-        tokens, notes = repr(sizes.tokens), [tokens_note(sizes)]
+        tokens = repr(run_tokens(counting.model, None, notes))
     sized = params is not None or model is not None
     if not sized or tokens is None:
         if not sized and tokens is None:

@@ -132,15 +132,10 @@ def loss(bits: Bits, params: str | None, tokens: str | None, model: str | None, 
     if model is not None:
         if params is not None:
             raise ScalecalcError("give --model or --params, not both: --model sets the model size N.")
-        from scalecalc.models.sizing import resolve, tokens_note
+        from scalecalc.models.sizing import resolve, run_tokens
 
         sizes = resolve(model)
-        if tokens is None:
-            if sizes.tokens is None:
-                raise ScalecalcError(f"{sizes.name} has no published training token count in the catalogue; "
-                                     "give --tokens, such as --tokens 2T.")
-            notes.append(tokens_note(sizes))
-            tokens = repr(sizes.tokens)
+        tokens = repr(run_tokens(sizes, tokens, notes))
     elif params is None or tokens is None:
         raise ScalecalcError(f"{next(iter(bits.given))} needs a whole run: give --params and --tokens (or "
                              "--model), such as --params 110M --tokens 6B.")

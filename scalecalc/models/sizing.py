@@ -125,3 +125,17 @@ def convention_notes(sizes: ModelSizes, conventions: dict[str, str]) -> list[str
 def tokens_note(sizes: ModelSizes) -> str:
     return (f"note: --tokens defaults to {sizes.name}'s {format_count(sizes.tokens)} training tokens "
             f"({sizes.tokens_source}); give --tokens to ask about another count.")
+
+
+def run_tokens(sizes: ModelSizes, tokens: str | None, notes: list[str]) -> float:
+    """D of a run of this model: --tokens where given, else the catalogue's count (with a note on
+    `notes`); a model without a published count needs --tokens."""
+    if tokens is not None:
+        from scalecalc.quantities import parse_quantity
+
+        return parse_quantity(tokens, "--tokens")
+    if sizes.tokens is None:
+        raise ScalecalcError(f"{sizes.name} has no published training token count in the catalogue; "
+                             "give --tokens, such as --tokens 2T.")
+    notes.append(tokens_note(sizes))
+    return float(sizes.tokens)
