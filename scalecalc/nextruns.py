@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from scalecalc import simulate
+from scalecalc import isoflop
 from scalecalc.design import DEFAULT_WIDTH, MAX_BUDGETS, optimum
 from scalecalc.errors import ScalecalcError
 from scalecalc.laws import ChinchillaLaw
@@ -130,7 +130,7 @@ def _repairs(profile: Profile, degree: int) -> list[tuple[str, float]]:
         fresh = [size for size in tries if not np.any(np.abs(distinct - size) < 1e-3)]
         return [("repair: too few sizes to fit this budget", size)
                 for size in fresh[:degree + 2 - distinct.size]]
-    fit = simulate.fit_minima(sizes, loss, degree)
+    fit = isoflop.fit_minima(sizes, loss, degree)
     low, high = float(sizes.min()), float(sizes.max())
     if bool(fit.has_minimum):
         profile.vertex, profile.curvature = float(fit.log_x_min), float(fit.curvature)
@@ -162,7 +162,7 @@ def _fill_truth(profiles: list[Profile], law: ChinchillaLaw, c0: float) -> None:
 def _new_profile(fitted: list[Profile], log_flops: float, law: ChinchillaLaw, c0: float) -> Profile:
     usable = [profile for profile in fitted if profile.vertex is not None and profile.curvature is not None]
     if len(usable) >= 2 and len({profile.log_flops for profile in usable}) >= 2:
-        slope, intercept = simulate.fit_power_law(np.array([p.log_flops for p in usable]),
+        slope, intercept = isoflop.fit_power_law(np.array([p.log_flops for p in usable]),
                                                   np.array([p.vertex for p in usable]))
         vertex = float(slope * log_flops + intercept)
         curvature = float(np.median([p.curvature for p in usable]))
@@ -177,7 +177,7 @@ def _prior_profile(law: ChinchillaLaw, log_flops: float, c0: float) -> tuple[flo
     centre = math.log10(float(optimum(law, flops, c0)[0]))
     sizes = centre + np.linspace(-DEFAULT_WIDTH, DEFAULT_WIDTH, 7)
     params = np.power(10.0, sizes)
-    fit = simulate.fit_minima(sizes, law.loss(params, flops / (c0 * params)))
+    fit = isoflop.fit_minima(sizes, law.loss(params, flops / (c0 * params)))
     return centre, float(fit.curvature)
 
 
@@ -191,10 +191,10 @@ def _spread(profiles: list[Profile], log_target: float, noise: float, degree: in
             return math.inf  # a budget that cannot be fitted yet
         clean = profile.curvature / 2 * (sizes - profile.vertex) ** 2
         draws = np.random.default_rng([seed, index]).standard_normal((simulations, sizes.size + MAX_NEXT))
-        fit = simulate.fit_minima(sizes, clean + noise * draws[:, :sizes.size], degree)
+        fit = isoflop.fit_minima(sizes, clean + noise * draws[:, :sizes.size], degree)
         vertices.append(np.where(fit.has_minimum, fit.log_x_min, 0.0))
         usable = fit.has_minimum if usable is None else usable & fit.has_minimum
-    slope, intercept = simulate.fit_power_law([p.log_flops for p in profiles], np.stack(vertices, axis=-1))
+    slope, intercept = isoflop.fit_power_law([p.log_flops for p in profiles], np.stack(vertices, axis=-1))
     predicted = (slope * log_target + intercept)[usable]
     return float(predicted.std(ddof=1)) if predicted.size > 1 else math.inf
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scalecalc.isoflop import Minima, fit_minima, fit_power_law  # noqa: F401 (re-exported)
+from scalecalc.isoflop import fit_minima, fit_power_law
 
 
 @dataclass(frozen=True)

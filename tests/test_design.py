@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pytest
 
-from scalecalc import design, presets, simulate
+from scalecalc import design, isoflop, presets, simulate
 
 SIMULATIONS = 2000  # as the reference (§6: 2000 repetitions)
 REFERENCE_ROUNDING = 0.0005  # §6 prints three decimals
@@ -100,7 +100,7 @@ def test_fit_minima_recovers_a_parabola_and_flags_edges() -> None:
     vertices = np.array([1.3, 2.5, 1.0])  # inside, outside, inside
     curvature = np.array([0.2, 0.05, -0.1])  # the last opens downwards: no minimum
     y = 3 + curvature[:, None] * (log_x - vertices[:, None]) ** 2
-    found = simulate.fit_minima(log_x, y)
+    found = isoflop.fit_minima(log_x, y)
     assert found.has_minimum.tolist() == [True, True, False]
     assert found.bracketed.tolist() == [True, False, False]
     assert found.log_x_min[:2] == pytest.approx(vertices[:2], rel=1e-9)
@@ -112,7 +112,7 @@ def test_fit_minima_recovers_a_parabola_and_flags_edges() -> None:
 def test_fit_minima_cubic_finds_the_local_minimum() -> None:
     log_x = np.linspace(-1.0, 3.0, 9)
     y = (log_x - 0.5) ** 2 * (1 + 0.2 * log_x)  # minimum at 0.5, second derivative 2·(1 + 0.2·0.5) there
-    found = simulate.fit_minima(log_x, y, degree=3)
+    found = isoflop.fit_minima(log_x, y, degree=3)
     assert bool(found.has_minimum) and bool(found.bracketed)
     assert float(found.log_x_min) == pytest.approx(0.5, rel=1e-9)
     assert float(found.curvature) == pytest.approx(2.2, rel=1e-9)
@@ -122,16 +122,16 @@ def test_fit_minima_is_batched_over_leading_axes() -> None:
     rng = np.random.default_rng(3)
     log_x = np.linspace(7.0, 9.0, 6)
     y = 2 + 0.1 * (log_x - 8.1) ** 2 + 0.01 * rng.standard_normal((4, 3, 6))
-    found = simulate.fit_minima(np.broadcast_to(log_x, y.shape), y)
+    found = isoflop.fit_minima(np.broadcast_to(log_x, y.shape), y)
     assert found.log_x_min.shape == (4, 3)
-    single = simulate.fit_minima(log_x, y[2, 1])
+    single = isoflop.fit_minima(log_x, y[2, 1])
     assert float(found.log_x_min[2, 1]) == pytest.approx(float(single.log_x_min), rel=1e-9)
     assert float(found.curvature_se[2, 1]) > 0
 
 
 def test_fit_power_law_is_ols_in_logs() -> None:
     log_c = np.array([18.0, 19.0, 20.0, 21.0])
-    slope, intercept = simulate.fit_power_law(log_c, 0.4516129 * log_c - 0.2227943)
+    slope, intercept = isoflop.fit_power_law(log_c, 0.4516129 * log_c - 0.2227943)
     assert float(slope) == pytest.approx(0.4516129, rel=1e-9)
     assert float(intercept) == pytest.approx(-0.2227943, rel=1e-9)
 
