@@ -76,12 +76,13 @@ def _profiles(runs: Runs, budgets: Any) -> list[Profile]:
 
 def suggest(runs: Runs, law: ChinchillaLaw, c0: float, target: float, noise: float, degree: int,
             sizes: int, count: int, seed: int, simulations: int = 500, *, tolerance: float | None = None,
-            nominal: np.ndarray | None = None) -> tuple[list[NextRun], float | None]:
-    """The repairs, then `count` runs chosen for precision; and the simulated sd of log10 N* at the
-    target from the runs already trained (None where they cannot be fitted as they stand)."""
+            nominal: np.ndarray | None = None) -> tuple[list[NextRun], float | None, int]:
+    """The repairs, then `count` runs chosen for precision; the simulated sd of log10 N* at the
+    target from the runs already trained (None where they cannot be fitted as they stand); and how
+    many runs fall in no budget."""
     if not 0 <= count <= MAX_NEXT:
         raise ScalecalcError(f"--next: {count} is outside 0 to {MAX_NEXT} runs.")
-    profiles, _ = group(runs, tolerance, nominal)
+    profiles, left_out = group(runs, tolerance, nominal)
     if not profiles:
         raise ScalecalcError(f"{runs.source}: no run lies within the tolerance of a budget given with "
                              "--budgets; check the list against the runs' FLOPs (6·N·D), or widen "
@@ -116,7 +117,7 @@ def suggest(runs: Runs, law: ChinchillaLaw, c0: float, target: float, noise: flo
         profiles[index].log_params.append(size)
         records.append(_record(len(records) + 1, "precision: shrinks the spread at the target most per FLOP",
                                profiles[index].log_flops, size, c0, sd))
-    return records, before if math.isfinite(before) else None
+    return records, before if math.isfinite(before) else None, left_out
 
 
 def _repairs(profile: Profile, degree: int) -> list[tuple[str, float]]:

@@ -228,7 +228,7 @@ def test_from_fit_repairs_an_unbracketed_budget_and_adds_a_third(tmp_path) -> No
     from scalecalc import nextruns
 
     runs = _trained([(1e18, 0.0, 6), (1e19, 0.8, 6)])  # the second budget's sizes all sit above N*
-    records, _ = nextruns.suggest(runs, chinchilla_rounded(), 6.0, 1e23, 0.01, 2, 7, 3, 0)
+    records, _, _ = nextruns.suggest(runs, chinchilla_rounded(), 6.0, 1e23, 0.01, 2, 7, 3, 0)
     reasons = [record.reason for record in records]
     assert reasons[:2] == ["repair: minimum not bracketed"] * 2
     smallest = float(runs.params[6:].min())
@@ -256,7 +256,7 @@ def test_from_fit_widens_a_flat_budget_and_fills_a_thin_one() -> None:
     assert [reason for reason, _ in repairs] == ["repair: weak curvature, widened"] * 2
     low, high = sorted(size for _, size in repairs)
     assert high - low >= 2 * nextruns.REPAIR_WIDTH - 1e-9
-    records, before = nextruns.suggest(runs, law, 6.0, 1e23, 0.01, 2, 7, 0, 0)
+    records, before, _ = nextruns.suggest(runs, law, 6.0, 1e23, 0.01, 2, 7, 0, 0)
     assert before is None  # the 2-size budget cannot be fitted as it stands
     assert [record.reason for record in records] == ["repair: too few sizes to fit this budget"] * 2
 

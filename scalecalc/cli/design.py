@@ -266,9 +266,8 @@ def _next_runs(path: str, columns: str | None, grouping: tuple[Any, Any], law: A
 
     data = load_runs(path, columns)
     tolerance, nominal = grouping
-    records, before = nextruns.suggest(data, law, c0, target, noise, degree, sizes, count, seed,
-                                       simulations, tolerance=tolerance, nominal=nominal)
-    left_out = nextruns.group(data, tolerance, nominal)[1]
+    records, before, left_out = nextruns.suggest(data, law, c0, target, noise, degree, sizes, count, seed,
+                                                 simulations, tolerance=tolerance, nominal=nominal)
     shown = priced(records, hardware) if records else records
     for reason, excluded in data.excluded.items():
         typer.echo(f"note: excluded {excluded} run(s): {reason}.", err=True)
