@@ -254,16 +254,10 @@ def _best_params(law: Any, flops: float, granularity: float) -> float:
     lo, hi = grid[max(index - 1, 0)], grid[min(index + 1, grid.size - 1)]
     step = 1e-4  # central difference in ln N: rounding noise ~1e-16/step, far below the bracket's end
 
-    def rising(log_n: float) -> bool:
-        return bool(loss_at(np.array(log_n + step)) > loss_at(np.array(log_n - step)))
+    def slope(log_n: np.ndarray) -> np.ndarray:
+        return loss_at(log_n + step) - loss_at(log_n - step)
 
-    for _ in range(100):  # the bracket halves a pass: far below double precision
-        middle = 0.5 * (lo + hi)
-        if rising(middle):
-            hi = middle
-        else:
-            lo = middle
-    return float(np.exp(0.5 * (lo + hi)))
+    return float(np.exp(optimize.bisect_increasing(slope, lo, hi)))
 
 
 def _fine_grained_optimal(preset: Preset, law: Any, flops: float | None, params: float | None,
